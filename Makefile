@@ -1,0 +1,69 @@
+# The front door. `make` lists the targets; `make check` is what CI runs.
+SHELL := /bin/bash
+PY := /usr/bin/python3
+# pyenv's python3 cannot see Debian's python3-* packages: build with a clean PATH.
+CLEAN_ENV := env PATH=/usr/sbin:/usr/bin:/sbin:/bin
+VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
+DEB := dist/timelapse_$(VERSION)_all.deb
+# What the tests need beyond the build dependencies in debian/control.
+TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev
+PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
+
+.PHONY: help deps test check deb lint package-test install demo bench bench-smoke clean
+
+help:
+	@echo "make deps          install build and test dependencies (root)"
+	@echo "make test          fast test suite (unit and integration, no root needed)"
+	@echo "make check         everything CI runs: tests, .deb build, lintian, package tests (root), bench smoke"
+	@echo "make deb           build $(DEB)"
+	@echo "make install       build the .deb and apt install it (root)"
+	@echo "make demo          run the daemon from this tree with the synthetic camera into ./demo/"
+	@echo "make bench         measure the performance targets; writes bench/results.json"
+	@echo "make clean         remove build output"
+
+deps:
+	@missing=$$( { $(CLEAN_ENV) dpkg-checkbuilddeps 2>&1 || true; } | sed -n 's/.*Unmet build dependencies: //p'); \
+	for p in $(TEST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing:$$missing"; echo "run: sudo apt-get build-dep -y . && sudo apt-get install -y $(TEST_PACKAGES)"; exit 1; fi; \
+	  echo "installing:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q . && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEST_PACKAGES); \
+	fi
+
+test: deps
+	$(PYTEST) -q tests --ignore=tests/package
+
+deb: deps $(DEB)
+
+$(DEB): $(shell git ls-files 2>/dev/null | grep -v '^tests/package/' || find timelapse debian -type f)
+	rm -f ../timelapse_$(VERSION)_*
+	$(CLEAN_ENV) dpkg-buildpackage -us -uc -b
+	mkdir -p dist
+	mv ../timelapse_$(VERSION)_all.deb ../timelapse_$(VERSION)_*.buildinfo ../timelapse_$(VERSION)_*.changes dist/
+
+lint: $(DEB)
+	lintian --fail-on error,warning --no-tag-display-limit $(DEB)
+
+package-test: $(DEB)
+	@[ "$$(id -u)" = 0 ] || { echo "package tests need root (chroot, systemd-nspawn): sudo make package-test"; exit 1; }
+	TIMELAPSE_DEB=$(CURDIR)/$(DEB) $(PYTEST) -v tests/package
+
+check: test deb lint package-test bench-smoke
+
+install: deb
+	@[ "$$(id -u)" = 0 ] || { echo "run: sudo make install"; exit 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y ./$(DEB)
+
+demo:
+	$(CLEAN_ENV) $(PY) bench/demo.py
+
+bench: deps
+	$(CLEAN_ENV) $(PY) bench/bench.py
+
+bench-smoke:
+	$(CLEAN_ENV) $(PY) bench/bench.py --smoke
+
+clean:
+	rm -rf dist demo .pybuild debian/timelapse debian/.debhelper debian/files debian/*.substvars debian/debhelper-build-stamp build *.egg-info

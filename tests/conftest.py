@@ -1,0 +1,37 @@
+"""Shared helpers: run the real CLI in a subprocess under Debian's interpreter."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_PARENT = Path(__import__("timelapse").__file__).resolve().parent.parent
+
+
+def cli_env(**extra):
+    """Return an environment in which `python3 -m timelapse` finds the code under test."""
+    env = {k: v for k, v in os.environ.items() if k != "TIMELAPSE_CONFIG"}
+    env["PYTHONPATH"] = str(PACKAGE_PARENT)
+    env.update(extra)
+    return env
+
+
+def run_cli(*args, timeout=60, env=None, **kwargs):
+    """Run `python3 -m timelapse ARGS`; return the CompletedProcess (text mode)."""
+    return subprocess.run([sys.executable, "-m", "timelapse", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, env=env or cli_env(), **kwargs)
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Write YAML text to a file and return its path."""
+
+    def write(text, name="timelapse.yml"):
+        path = tmp_path / name
+        path.write_text(text) if isinstance(text, str) else path.write_bytes(text)
+        return path
+
+    return write

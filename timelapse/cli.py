@@ -1,0 +1,82 @@
+"""The ``timelapse`` command: parse arguments, run one command, map errors to exit codes."""
+
+import argparse
+import importlib
+import sys
+
+from timelapse import __version__
+from timelapse.errors import EXIT_FAILURE, TimelapseError
+
+# command -> (module, function, help); modules load only when their command runs,
+# so `timelapse status` never pays for numpy or OpenCV.
+COMMANDS = {
+    "run": ("timelapse.daemon", "run_command", "run the capture daemon (what the systemd unit starts)"),
+    "check-config": ("timelapse.commands", "check_config", "validate the configuration and print OK or every error"),
+    "status": ("timelapse.commands", "status", "show what the daemon is doing"),
+    "snapshot": ("timelapse.commands", "snapshot", "capture one image now"),
+    "cameras": ("timelapse.commands", "cameras", "list the cameras this machine has"),
+    "cleanup": ("timelapse.commands", "cleanup", "delete day directories older than retention_days now"),
+}
+
+
+def _global_options(parser, suppress):
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", metavar="PATH", default=default,
+                        help="configuration file (default: $TIMELAPSE_CONFIG, else /etc/timelapse/timelapse.yml)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="show tracebacks and debug logging")
+
+
+def build_parser():
+    """Return the argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="timelapse",
+        description="Capture a JPEG every interval from a Pi or USB/IP camera, filed by date.",
+        epilog="See timelapse(1) and timelapse.yml(5).")
+    parser.add_argument("--version", action="version", version=f"timelapse {__version__}")
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, _, summary) in COMMANDS.items():
+        command = sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        _global_options(command, suppress=True)
+        if name == "check-config":
+            command.add_argument("file", nargs="?", metavar="FILE", help="file to check instead of the configured one")
+        elif name == "status":
+            command.add_argument("--json", action="store_true", help="print the raw status as JSON")
+        elif name == "snapshot":
+            command.add_argument("-o", "--output", metavar="FILE",
+                                 help="where to write the JPEG (default: snapshot-YYYYMMDD-HHMMSS.jpg here)")
+        elif name == "cleanup":
+            command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    return parser
+
+
+def error(message):
+    """Print ``timelapse: error: message`` (one per line) to stderr."""
+    for line in str(message).splitlines() or [""]:
+        print(f"timelapse: error: {line}", file=sys.stderr)
+
+
+def main(argv=None):
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    module, function, _ = COMMANDS[args.command]
+    try:
+        handler = getattr(importlib.import_module(module), function)
+        return handler(args) or 0
+    except TimelapseError as exc:
+        if args.debug:
+            raise
+        error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+        if args.debug:
+            raise
+        error(f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+        return EXIT_FAILURE

@@ -1,0 +1,112 @@
+"""Load, validate and hand out the configuration as typed, frozen settings."""
+
+import os
+from dataclasses import dataclass
+
+import voluptuous as vol
+
+from timelapse.config.loader import read_yaml
+from timelapse.config.render import duplicate_key_errors, render_errors
+from timelapse.config.schema import SCHEMA, SECTIONS
+from timelapse.errors import ConfigError
+
+DEFAULT_PATH = "/etc/timelapse/timelapse.yml"
+ENV_VAR = "TIMELAPSE_CONFIG"
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    source: str
+    device: object
+    resolution: tuple
+    warmup: float
+    release_between_captures: bool
+    controls: dict
+
+
+@dataclass(frozen=True)
+class CaptureSettings:
+    interval: float
+    jpeg_quality: int
+    timeout: float
+    active_hours: object  # None or (start_minute, end_minute)
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    output_dir: str
+    warn_threshold: int
+    stop_threshold: int
+    cleanup_enabled: bool
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    status_file: str
+    lock_file: str
+    gap_log: object
+    clock_sync_timeout: float
+    log_level: str
+
+
+@dataclass(frozen=True)
+class Config:
+    camera: CameraSettings
+    capture: CaptureSettings
+    storage: StorageSettings
+    daemon: DaemonSettings
+    path: object = None  # the file it came from, None for built-in defaults
+
+
+_SETTINGS = {"camera": CameraSettings, "capture": CaptureSettings,
+             "storage": StorageSettings, "daemon": DaemonSettings}
+
+
+def validate(data, filename="<config>"):
+    """Return a Config from a parsed document; raise ConfigError listing every problem."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"'{data}'"
+        raise ConfigError(f"{filename}:1: expected a mapping of sections "
+                          f"({', '.join(SECTIONS)}) at the top level, got {kind}")
+    problems = duplicate_key_errors(data, filename)
+    try:
+        valid = SCHEMA(data)
+    except vol.MultipleInvalid as exc:
+        problems += render_errors(exc.errors, data, filename)
+    if problems:
+        raise ConfigError([text for _, text in sorted(problems, key=lambda item: item[0])])
+    return Config(path=None if filename == "<defaults>" else filename,
+                  **{name: _SETTINGS[name](**valid[name]) for name in SECTIONS})
+
+
+def defaults():
+    """Return the built-in defaults."""
+    return validate({}, "<defaults>")
+
+
+def find_path(explicit=None, environ=os.environ):
+    """Return the config file to read (None: built-in defaults), by SPEC's lookup order."""
+    if explicit:
+        return explicit
+    if environ.get(ENV_VAR):
+        return environ[ENV_VAR]
+    return DEFAULT_PATH if os.path.exists(DEFAULT_PATH) else None
+
+
+def load(explicit=None, environ=os.environ):
+    """Return the effective Config; raise ConfigError with every problem if it is invalid."""
+    path = find_path(explicit, environ)
+    if path is None:
+        return defaults()
+    return validate(read_yaml(path), str(path))
+
+
+def reload(current):
+    """Return (new Config, []) from the same file as ``current``, or (None, problems)."""
+    try:
+        return (load(current.path) if current.path else defaults()), []
+    except ConfigError as exc:
+        return None, exc.problems

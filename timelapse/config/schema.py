@@ -1,0 +1,82 @@
+"""Every option in one place: its section, key, default and validator, and the schema built from them.
+
+The shipped /etc/timelapse/timelapse.yml and man/timelapse.yml.5 describe exactly these
+options; tests keep them in step.
+"""
+
+from collections import namedtuple
+
+import voluptuous as vol
+
+from timelapse.config import validators as v
+
+Option = namedtuple("Option", "section key default validator")
+
+OPTIONS = (
+    Option("camera", "source", "auto", v.one_of("auto", "picamera", "usb", "synthetic")),
+    Option("camera", "device", 0, v.device),
+    Option("camera", "resolution", [1920, 1080], v.resolution),
+    Option("camera", "warmup", 2, v.number(0)),
+    Option("camera", "release_between_captures", False, v.boolean),
+    Option("camera", "controls", {}, v.controls),
+    Option("capture", "interval", 60, v.duration(1)),
+    Option("capture", "jpeg_quality", 85, v.number(1, 100, integer=True)),
+    Option("capture", "timeout", 30, v.number(0, exclusive_minimum=True)),
+    Option("capture", "active_hours", None, v.clock_window),
+    Option("storage", "output_dir", "/var/lib/timelapse", v.absolute_path()),
+    Option("storage", "warn_threshold", 85, v.percent),
+    Option("storage", "stop_threshold", 90, v.percent),
+    Option("storage", "cleanup_enabled", False, v.boolean),
+    Option("storage", "retention_days", 30, v.number(1, integer=True)),
+    Option("daemon", "status_file", "/run/timelapse/status.json", v.absolute_path()),
+    Option("daemon", "lock_file", "/run/timelapse/camera.lock", v.absolute_path()),
+    Option("daemon", "gap_log", None, v.absolute_path(optional=True)),
+    Option("daemon", "clock_sync_timeout", 120, v.duration(0, allow_zero=True)),
+    Option("daemon", "log_level", "info", v.one_of("debug", "info", "warning", "error")),
+)
+
+SECTIONS = tuple(dict.fromkeys(option.section for option in OPTIONS))
+
+
+def keys_of(section):
+    """Return the key names of one section, in documented order."""
+    return [option.key for option in OPTIONS if option.section == section]
+
+
+def _thresholds_ordered(storage):
+    if storage["warn_threshold"] >= storage["stop_threshold"]:
+        raise vol.Invalid(
+            f"expected warn_threshold below stop_threshold ({storage['stop_threshold']})",
+            path=["warn_threshold"])
+    return storage
+
+
+_CROSS_CHECKS = {"storage": [_thresholds_ordered]}
+
+
+def _section(name):
+    fields = vol.Schema(
+        {vol.Optional(o.key, default=_copy(o.default)): o.validator for o in OPTIONS if o.section == name},
+        extra=vol.PREVENT_EXTRA)
+    checks = _CROSS_CHECKS.get(name, [])
+
+    def validate(value):
+        if value is None:  # a section whose keys are all commented out
+            value = {}
+        if not isinstance(value, dict):
+            raise vol.Invalid(f"expected a mapping of {name} settings ({', '.join(keys_of(name))})")
+        result = fields(value)
+        for check in checks:
+            result = check(result)
+        return result
+
+    return validate
+
+
+def _copy(default):
+    return (lambda: list(default)) if isinstance(default, list) else (
+        (lambda: dict(default)) if isinstance(default, dict) else default)
+
+
+SCHEMA = vol.Schema({vol.Optional(name, default=dict): _section(name) for name in SECTIONS},
+                    extra=vol.PREVENT_EXTRA)

@@ -1,0 +1,170 @@
+"""Small named validators for the schema.
+
+Each raises ``vol.Invalid`` whose message starts with "expected ...": the renderer
+adds what was found, with the file and line. (A ValueError raised inside voluptuous
+loses its message, hence vol.Invalid everywhere.)
+"""
+
+import difflib
+import re
+
+import voluptuous as vol
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+_CLOCK_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def duration(minimum, allow_zero=False):
+    """Return a validator for seconds given as a number or "30s", "5m", "1h30m"."""
+    floor = "0" if allow_zero else _plain(minimum)
+    unit = "second" if floor == "1" else "seconds"
+    expected = f'expected a duration of at least {floor} {unit} ("30s", "5m", or a number of seconds)'
+
+    def validate(value):
+        seconds = None
+        if _is_number(value):
+            seconds = float(value)
+        elif isinstance(value, str):
+            text = value.strip().lower().replace(" ", "")
+            match = _DURATION.match(text)
+            if text and match and any(match.groups()):
+                hours, minutes, secs = match.groups()
+                seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
+            elif re.fullmatch(r"\d+(?:\.\d+)?", text):
+                seconds = float(text)
+        if seconds is None or seconds != seconds or seconds == float("inf"):
+            raise vol.Invalid(expected)
+        if seconds < minimum and not (allow_zero and seconds == 0):
+            raise vol.Invalid(expected)
+        return seconds
+
+    return validate
+
+
+def _plain(number):
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def number(minimum=None, maximum=None, integer=False, exclusive_minimum=False):
+    """Return a validator for a number (or whole number) within bounds."""
+    kind = "a whole number" if integer else "a number"
+    if minimum is not None and maximum is not None:
+        expected = f"expected {kind} from {_plain(minimum)} to {_plain(maximum)}"
+    elif minimum is not None:
+        expected = f"expected {kind} {'greater than' if exclusive_minimum else 'of at least'} {_plain(minimum)}"
+    else:
+        expected = f"expected {kind}"
+
+    def validate(value):
+        if not _is_number(value) or (integer and not float(value).is_integer()):
+            raise vol.Invalid(expected)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise vol.Invalid(expected)
+        if minimum is not None and (value <= minimum if exclusive_minimum else value < minimum):
+            raise vol.Invalid(expected)
+        if maximum is not None and value > maximum:
+            raise vol.Invalid(expected)
+        return int(value) if integer else value
+
+    return validate
+
+
+def percent(value):
+    """Return a percentage of the disk, a whole number 1..100."""
+    return number(1, 100, integer=True)(value)
+
+
+def boolean(value):
+    """Return a YAML boolean; "yes"-like strings are not guessed at."""
+    if not isinstance(value, bool):
+        raise vol.Invalid("expected true or false")
+    return value
+
+
+def one_of(*choices):
+    """Return a validator for one of a few words, suggesting the nearest on a typo."""
+
+    def validate(value):
+        if isinstance(value, str) and value.strip().lower() in choices:
+            return value.strip().lower()
+        hint = ""
+        if isinstance(value, str):
+            near = difflib.get_close_matches(value.lower(), choices, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise vol.Invalid(f"expected one of {', '.join(choices)}{hint}")
+
+    return validate
+
+
+def resolution(value):
+    """Return (width, height) from a list of two positive whole numbers."""
+    expected = "expected [width, height], two positive whole numbers such as [1920, 1080]"
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise vol.Invalid(expected)
+    if not all(_is_number(v) and float(v).is_integer() and v >= 1 for v in value):
+        raise vol.Invalid(expected)
+    return (int(value[0]), int(value[1]))
+
+
+def clock_window(value):
+    """Return (start, end) minutes after midnight from "HH:MM-HH:MM", or None."""
+    if value is None:
+        return None
+    expected = 'expected a local-time window "HH:MM-HH:MM" with start != end, such as "06:00-20:00"'
+    match = _CLOCK_WINDOW.match(value.replace(" ", "")) if isinstance(value, str) else None
+    if not match:
+        raise vol.Invalid(expected)
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h1, m1) == (h2, m2):
+        raise vol.Invalid(expected)
+    return (h1 * 60 + m1, h2 * 60 + m2)
+
+
+def device(value):
+    """Return a camera index (int >= 0) or a path/URL string."""
+    if _is_number(value) and float(value).is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        return int(text) if text.isdigit() else text
+    raise vol.Invalid("expected a camera index (0, 1, ...), a device path such as /dev/video0, "
+                      "a video file, or a stream URL")
+
+
+def absolute_path(optional=False):
+    """Return a validator for an absolute filesystem path (or null when optional)."""
+
+    def validate(value):
+        if value is None and optional:
+            return None
+        if isinstance(value, str) and value.startswith("/") and "\0" not in value:
+            return value.rstrip("/") or "/"
+        raise vol.Invalid("expected an absolute path such as /var/lib/timelapse"
+                          + (" (or null)" if optional else ""))
+
+    return validate
+
+
+def controls(value):
+    """Return a mapping of libcamera control names to numbers, booleans or lists of numbers."""
+    expected = ("expected a mapping of libcamera control names to numbers, booleans or lists of "
+                "numbers, such as {AfMode: 0, LensPosition: 1.0}")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise vol.Invalid(expected)
+    result = {}
+    for name, setting in value.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
+            raise vol.Invalid(expected, path=[name])
+        ok = (isinstance(setting, bool) or _is_number(setting)
+              or (isinstance(setting, list) and setting and all(_is_number(v) for v in setting)))
+        if not ok:
+            raise vol.Invalid(f"expected a number, true/false or a list of numbers for control {name}",
+                              path=[name])
+        result[name] = tuple(setting) if isinstance(setting, list) else setting
+    return result

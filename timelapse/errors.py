@@ -1,0 +1,55 @@
+"""The one exception hierarchy; every class maps to one exit code (SPEC section 4)."""
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: camera busy or temporarily unavailable
+EXIT_CONFIG = 78  # EX_CONFIG: the unit's RestartPreventExitStatus
+
+
+class TimelapseError(Exception):
+    """Root of every error the user may see; ``exit_code`` is what the CLI returns."""
+
+    exit_code = EXIT_FAILURE
+
+
+class ConfigError(TimelapseError, ValueError):
+    """The configuration is invalid; ``problems`` holds one rendered line per error."""
+
+    exit_code = EXIT_CONFIG
+
+    def __init__(self, problems):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class CameraError(TimelapseError, OSError):
+    """The camera could not be opened or a capture failed."""
+
+
+class CameraUnavailable(CameraError):
+    """No camera is there right now; trying again later may work."""
+
+    exit_code = EXIT_TEMPFAIL
+
+
+class CameraBusy(CameraUnavailable, BlockingIOError):
+    """Another process holds the camera lock."""
+
+    def __init__(self, message, holder_pid=None):
+        super().__init__(message)
+        self.holder_pid = holder_pid
+
+
+class CaptureTimeout(CameraError, TimeoutError):
+    """A capture overran ``capture.timeout``; ``released`` says if the backend let go."""
+
+    def __init__(self, message, released=True):
+        super().__init__(message)
+        self.released = released
+
+
+class StorageError(TimelapseError, OSError):
+    """The output directory cannot take the image (missing, read-only, full)."""
