@@ -6,6 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No example database: the build runs the suite inside the package's build tree,
+# and a .hypothesis/ folder there would end up in the .deb.
+settings.register_profile("timelapse", database=None)
+settings.load_profile("timelapse")
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_PARENT = Path(__import__("timelapse").__file__).resolve().parent.parent
