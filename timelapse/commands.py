@@ -21,3 +21,112 @@ def check_config(args):
     print(f"  camera: {camera.source}{device}, {camera.resolution[0]}x{camera.resolution[1]}")
     print(f"  interval: {_interval_text(settings.capture.interval)}")
     return 0
+
+
+def status(args):
+    """Show the daemon's status file for people (or as JSON)."""
+    import json
+
+    from timelapse.status import format_status, read_status
+
+    settings = config.load(args.config)
+    path = settings.daemon.status_file
+    current = read_status(path)
+    if args.json:
+        print(json.dumps(current, indent=1, sort_keys=True))
+    else:
+        print(format_status(current, path))
+    return 0
+
+
+def snapshot(args):
+    """Capture one image now with the configured camera, honouring the camera lock."""
+    import datetime
+    import os
+
+    from timelapse.camera import make_camera
+    from timelapse.camera.lock import CameraLock
+    from timelapse.camera.runner import call_with_timeout
+    from timelapse.errors import CameraBusy, StorageError
+    from timelapse.status import read_status
+    from timelapse.storage import storage_error
+
+    settings = config.load(args.config)
+    output = args.output or datetime.datetime.now().strftime("snapshot-%Y%m%d-%H%M%S.jpg")
+    lock = CameraLock(settings.daemon.lock_file)
+    try:
+        lock.acquire(wait=2.0)
+    except CameraBusy as exc:
+        latest = (read_status(settings.daemon.status_file) or {}).get("last_image")
+        hint = f"; the latest capture is {latest}" if latest else ""
+        raise CameraBusy(f"{exc}{hint}; set camera.release_between_captures: true to share the camera",
+                         exc.holder_pid) from None
+    try:
+        camera = make_camera(settings.camera, settings.capture.jpeg_quality)
+        timeout = settings.capture.timeout
+        call_with_timeout(camera.open, timeout + settings.camera.warmup, camera, "open")
+        try:
+            data = call_with_timeout(camera.capture, timeout, camera, "capture")
+        finally:
+            camera.close()
+    finally:
+        lock.release()
+    temp = f"{output}.{os.getpid()}.tmp"
+    try:
+        with open(temp, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, output)
+    except OSError as exc:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise storage_error(exc, output) from None
+    print(f"{output} ({len(data)} bytes, {camera.describe()})")
+    return 0
+
+
+def cameras(args):
+    """List Pi cameras (picamera2) and USB/V4L2 capture devices with their stable names."""
+    from timelapse.camera.detect import pi_cameras, v4l2_capture_devices
+
+    found = 0
+    pis, reason = pi_cameras()
+    for info in pis:
+        found += 1
+        print(f"picamera {info.get('Num', 0)}: {info.get('Model', 'unknown')} ({info.get('Id', '')})")
+    if not pis:
+        print(f"Pi cameras: none ({reason})")
+    for device in v4l2_capture_devices():
+        found += 1
+        print(f"usb {device.path}: {device.name}")
+        if device.stable_path:
+            print(f"    device: {device.stable_path}")
+    if not found:
+        print("no cameras found. Check that:\n"
+              "  - the camera is connected (Pi camera: ribbon cable seated, contacts the right way round;\n"
+              "    USB: `lsusb` lists it, `ls /dev/video*` shows a device)\n"
+              "  - you are in group video (`id`; add with: sudo adduser $USER video, then log in again)\n"
+              "  - to try timelapse without a camera, set camera.source: synthetic")
+    return 0
+
+
+def cleanup(args):
+    """Apply retention now, or with --dry-run list what it would delete."""
+    from timelapse.retention import apply_retention
+
+    settings = config.load(args.config)
+    storage = settings.storage
+    dry_run = args.dry_run
+    if not storage.cleanup_enabled and not dry_run:
+        print("retention is off (storage.cleanup_enabled: false), so nothing is deleted; "
+              f"these day directories are older than retention_days ({storage.retention_days}):")
+        dry_run = True
+    outcomes = apply_retention(storage.output_dir, storage.retention_days, dry_run=dry_run)
+    for outcome in outcomes:
+        verb = "kept" if outcome.reason else ("would delete" if dry_run else "deleted")
+        why = f": {outcome.reason}" if outcome.reason else ""
+        print(f"{verb} {outcome.day.path} ({outcome.files} files, {outcome.bytes / 1e6:.1f} MB){why}")
+    going = [o for o in outcomes if not o.reason]
+    total = f"{len(going)} day(s), {sum(o.files for o in going)} files, {sum(o.bytes for o in going) / 1e6:.1f} MB"
+    print(f"{'would delete' if dry_run else 'deleted'} {total}" if outcomes else
+          f"nothing older than {storage.retention_days} days in {storage.output_dir}")
+    return 0

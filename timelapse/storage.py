@@ -36,7 +36,7 @@ def write_atomically(path, data, fsync=True):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StorageError(describe_os_error(exc, path.parent)) from None
+        raise storage_error(exc, path.parent) from None
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
@@ -51,7 +51,7 @@ def write_atomically(path, data, fsync=True):
         return _publish(temp, path)
     except OSError as exc:
         _remove_quietly(temp)
-        raise StorageError(describe_os_error(exc, path)) from None
+        raise storage_error(exc, path) from None
 
 
 def _publish(temp, path):
@@ -152,6 +152,13 @@ class DiskGuard:
         return usage, events
 
 
+def storage_error(exc, path):
+    """Return a StorageError for OSError ``exc`` at ``path``, keeping its errno."""
+    error = StorageError(describe_os_error(exc, path))
+    error.errno = exc.errno
+    return error
+
+
 def describe_os_error(exc, path):
     """Return a message naming ``path``, what went wrong and the likely fix."""
     path = str(path)
@@ -183,4 +190,4 @@ def check_output_dir(path):
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         os.unlink(probe)
     except OSError as exc:
-        raise StorageError(describe_os_error(exc, path)) from None
+        raise storage_error(exc, path) from None

@@ -1,0 +1,75 @@
+"""The abstract camera every backend implements.
+
+A backend must override:
+    open()     acquire the device, apply settings, let exposure settle (``warmup``);
+               raise CameraUnavailable if the camera is not there, CameraError otherwise.
+    capture()  return one JPEG (bytes) no larger than ``settings.resolution``;
+               raise CameraError if no frame came.
+    close()    release the device; safe to call twice and after a failed open.
+A backend may override:
+    describe() a short "backend device" text for logs and status.
+Backends import their C library (cv2, picamera2) at their own top, so it is loaded
+only when chosen.
+"""
+
+import io
+from abc import ABC, abstractmethod
+
+
+class Camera(ABC):
+    name = "camera"
+
+    def __init__(self, settings, jpeg_quality):
+        self.settings = settings
+        self.jpeg_quality = jpeg_quality
+
+    @abstractmethod
+    def open(self):
+        """Acquire the camera; raise CameraUnavailable or CameraError if it cannot."""
+
+    @abstractmethod
+    def capture(self):
+        """Return one JPEG image as bytes; raise CameraError if no frame came."""
+
+    @abstractmethod
+    def close(self):
+        """Release the camera; never raise."""
+
+    def describe(self):
+        """Return "backend device" for logs and the status file."""
+        return self.name
+
+    def __enter__(self):
+        self.open()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def fit_within(size, limit):
+    """Return the (width, height) to scale ``size`` down to so it fits ``limit``, aspect kept.
+
+    Return None when it fits already (smaller frames are never enlarged).
+    """
+    width, height = size
+    max_width, max_height = limit
+    if width <= max_width and height <= max_height:
+        return None
+    scale = min(max_width / width, max_height / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def encode_rgb(frame, limit, quality):
+    """Return JPEG bytes of an RGB numpy array or PIL image, scaled down to fit ``limit``."""
+    from PIL import Image
+
+    image = frame if isinstance(frame, Image.Image) else Image.fromarray(frame)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    target = fit_within(image.size, limit)
+    if target:
+        image = image.resize(target, Image.BILINEAR, reducing_gap=2.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()

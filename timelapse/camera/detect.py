@@ -1,0 +1,82 @@
+"""Find cameras: Pi cameras through picamera2, USB (V4L2) capture devices through sysfs.
+
+Nothing here runs at import time; /dev and /sys are read only when asked.
+"""
+
+import logging
+import os
+from collections import namedtuple
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+V4l2Device = namedtuple("V4l2Device", "path name stable_path")
+
+
+def pi_cameras():
+    """Return (cameras, reason): picamera2's global_camera_info(), or [] and why not."""
+    try:
+        from picamera2 import Picamera2
+    except ImportError:
+        return [], "picamera2 is not installed (python3-picamera2, Raspberry Pi OS only)"
+    except Exception as exc:  # libcamera present but broken
+        return [], f"picamera2 failed to load: {exc}"
+    try:
+        cameras = Picamera2.global_camera_info()
+    except Exception as exc:
+        return [], f"picamera2 could not list cameras: {exc}"
+    return cameras, None if cameras else "picamera2 found no Raspberry Pi camera"
+
+
+def v4l2_capture_devices(sys_root="/sys", dev_root="/dev"):
+    """Return USB V4L2 capture devices (their first node each), with stable by-id paths.
+
+    The Pi's own codec/ISP nodes (/dev/video10...) are not USB and are left out, and so
+    are each camera's metadata nodes (index > 0).
+    """
+    by_id = {}
+    by_id_dir = Path(dev_root, "v4l", "by-id")
+    if by_id_dir.is_dir():
+        for link in sorted(by_id_dir.iterdir()):
+            by_id.setdefault(os.path.realpath(link), str(link))
+    devices = []
+    class_dir = Path(sys_root, "class", "video4linux")
+    if not class_dir.is_dir():
+        return devices
+    for node in sorted(class_dir.iterdir(), key=lambda p: (len(p.name), p.name)):
+        index = _read(node / "index") or "0"
+        usb = "/usb" in os.path.realpath(node / "device")
+        if index.strip() != "0" or not usb:
+            continue
+        path = str(Path(dev_root, node.name))
+        devices.append(V4l2Device(path, _read(node / "name") or node.name,
+                                  by_id.get(os.path.realpath(path))))
+    return devices
+
+
+def _read(path):
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def choose(settings):
+    """Return (source, device) for ``settings``; for ``auto``, log why each option was passed over.
+
+    Return (None, reason) when ``auto`` finds no camera.
+    """
+    if settings.source != "auto":
+        return settings.source, settings.device
+    cameras, reason = pi_cameras()
+    if cameras:
+        log.info("camera auto: using Raspberry Pi camera %s", cameras[0].get("Model", "0"))
+        return "picamera", 0
+    log.info("camera auto: no Pi camera: %s", reason)
+    devices = v4l2_capture_devices()
+    if devices:
+        chosen = devices[0]
+        log.info("camera auto: using USB camera %s (%s)", chosen.stable_path or chosen.path, chosen.name)
+        return "usb", chosen.stable_path or chosen.path
+    log.info("camera auto: no USB camera: no V4L2 capture device in /sys/class/video4linux")
+    return None, "no camera found (no Pi camera, no USB camera)"

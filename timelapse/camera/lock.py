@@ -1,0 +1,102 @@
+"""The camera lock: fcntl.flock on daemon.lock_file, holding the holder's PID.
+
+flock locks die with their process, so a crashed holder never leaves a stale lock.
+"""
+
+import errno
+import fcntl
+import os
+import sys
+import time
+
+from timelapse.errors import CameraBusy
+
+
+class CameraLock:
+    def __init__(self, path):
+        self.path = path
+        self._fd = None
+
+    @property
+    def held(self):
+        return self._fd is not None
+
+    def acquire(self, wait=0.0):
+        """Take the lock, trying for up to ``wait`` seconds; raise CameraBusy naming the holder."""
+        if self._fd is not None:
+            return
+        fd = self._open()
+        if fd is None:
+            return
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = read_holder(self.path)
+                    os.close(fd)
+                    pid = holder[0] if holder else None
+                    who = f"pid {holder[0]} ({holder[1]})" if holder else "another process"
+                    raise CameraBusy(f"camera busy: held by {who}", holder_pid=pid) from None
+                time.sleep(0.05)
+        self._fd = fd
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n{_command()}\n".encode(), 0)
+        except OSError:
+            pass  # opened read-only: the lock holds all the same
+
+    def _open(self):
+        """Return a descriptor on the lock file, or None when no lock can exist there."""
+        directory = os.path.dirname(self.path)
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except PermissionError:
+            # /run/timelapse is missing only when the service is not running (systemd
+            # makes it); a user who cannot create it shares the camera with nobody.
+            return None
+        for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+            try:
+                return os.open(self.path, flags | os.O_CLOEXEC, 0o644)
+            except PermissionError:
+                continue
+        raise CameraBusy(f"camera lock {self.path} is not readable; run as root or as the timelapse user")
+
+    def release(self):
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
+            os.close(fd)  # closing drops the flock
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def _command():
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "timelapse"
+    if name in ("__main__.py", "-m", "-c"):
+        name = "timelapse"
+    args = [a for a in sys.argv[1:] if not a.startswith("-")][:1]
+    return " ".join([name, *args])
+
+
+def read_holder(path):
+    """Return (pid, command) written by the holder, or None."""
+    try:
+        with open(path) as stream:
+            lines = stream.read().split("\n")
+        return int(lines[0]), (lines[1] if len(lines) > 1 and lines[1] else "unknown")
+    except (OSError, ValueError, IndexError):
+        return None

@@ -1,0 +1,98 @@
+"""A built-in test-pattern camera: try the appliance without hardware, demos, tests.
+
+It draws a moving colour gradient with the capture time on it. Never chosen by
+``source: auto``. It records what happened (``opens``, ``captures``, ``closes``) and can
+be told to fail: when the environment names a fault file
+(TIMELAPSE_SYNTHETIC_FAULT_FILE), each open and capture reads the word in it:
+
+    absent   open fails as if the camera were unplugged
+    fail     capture fails (no frame)
+    hang     capture blocks until the camera is closed (a hung driver that lets go)
+    stuck    capture blocks for good, even through close (a thread stuck in a driver)
+"""
+
+import datetime
+import os
+import threading
+
+import numpy as np
+
+from timelapse.camera.base import Camera, encode_rgb
+from timelapse.errors import CameraError, CameraUnavailable
+
+FAULT_FILE_VARIABLE = "TIMELAPSE_SYNTHETIC_FAULT_FILE"
+
+
+def current_fault():
+    """Return the fault word the test harness asked for, or None."""
+    path = os.environ.get(FAULT_FILE_VARIABLE)
+    if not path:
+        return None
+    try:
+        with open(path) as stream:
+            return stream.read().strip() or None
+    except OSError:
+        return None
+
+
+class SyntheticCamera(Camera):
+    name = "synthetic"
+
+    def __init__(self, settings, jpeg_quality, clock=datetime.datetime.now):
+        super().__init__(settings, jpeg_quality)
+        self.clock = clock
+        self.opens = self.captures = self.closes = 0
+        self._released = threading.Event()
+        self._base = None
+
+    def open(self):
+        if current_fault() == "absent":
+            raise CameraUnavailable("synthetic camera: told to be absent")
+        width, height = self.settings.resolution
+        x = np.linspace(0, 255, width, dtype=np.float32)
+        y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+        base = np.empty((height, width, 3), dtype=np.uint8)
+        base[..., 0] = x
+        base[..., 1] = y
+        base[..., 2] = (x + y) / 2
+        self._base = base
+        self._released.clear()
+        self.opens += 1
+
+    def capture(self):
+        if self._base is None:
+            raise CameraError("synthetic camera: capture before open")
+        fault = current_fault()
+        if fault == "fail":
+            raise CameraError("synthetic camera: told to fail")
+        if fault == "hang":
+            self._released.wait()
+            raise CameraError("synthetic camera: hung capture was released")
+        if fault == "stuck":
+            threading.Event().wait()
+        now = self.clock()
+        shift = int(now.timestamp() * 40) % self._base.shape[1]
+        frame = np.roll(self._base, shift, axis=1)
+        self.captures += 1
+        return encode_rgb(_draw_time(frame, now), self.settings.resolution, self.jpeg_quality)
+
+    def close(self):
+        self._released.set()
+        self._base = None
+        self.closes += 1
+
+    def describe(self):
+        return "synthetic test pattern"
+
+
+def _draw_time(frame, when):
+    """Return a PIL image of ``frame`` with ``when`` written large in its top-left corner."""
+    from PIL import Image, ImageDraw
+
+    image = Image.fromarray(frame)
+    text = when.strftime("%Y-%m-%d %H:%M:%S")
+    label = Image.new("RGB", (6 * len(text) + 4, 14), (0, 0, 0))
+    ImageDraw.Draw(label).text((2, 1), text, fill=(255, 255, 255))
+    scale = max(1, image.width // 4 // label.width)
+    image.paste(label.resize((label.width * scale, label.height * scale), Image.NEAREST), (8, 8))
+    return image

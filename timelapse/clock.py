@@ -1,0 +1,21 @@
+"""Is the system clock synchronized? Image names depend on it; a Pi has no RTC."""
+
+import ctypes
+import ctypes.util
+import os
+
+TIME_ERROR = 5  # adjtimex(2): clock not synchronized
+TIMESYNCD_FLAG = "/run/systemd/timesync/synchronized"
+
+
+def clock_synchronized():
+    """Return True if the kernel reports a synchronized clock (adjtimex, read-only)."""
+    if os.path.exists(TIMESYNCD_FLAG):
+        return True
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        timex = ctypes.create_string_buffer(512)  # struct timex, modes = 0: read only
+        state = libc.adjtimex(timex)
+    except (OSError, AttributeError):
+        return False
+    return state not in (-1, TIME_ERROR)

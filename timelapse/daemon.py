@@ -1,0 +1,397 @@
+"""The capture daemon (`timelapse run`): one loop, one interruptible wait per slot.
+
+Signal handlers only set flags and wake the loop; the loop acts at safe points.
+"""
+
+import datetime
+import errno
+import logging
+import math
+import os
+import signal
+import threading
+import time
+
+from timelapse import __version__, config
+from timelapse.clock import clock_synchronized
+from timelapse.errors import CameraError, ConfigError, EXIT_CONFIG, EXIT_FAILURE, StorageError
+from timelapse.logsetup import set_level, setup_logging
+from timelapse.notify import Notifier
+from timelapse.retention import apply_retention
+from timelapse.schedule import clock_stepped, in_window, missed_between, next_slot, window_opens
+from timelapse.session import CameraSession, CameraStuck
+from timelapse.status import iso, write_status
+from timelapse.storage import DiskGuard, check_output_dir, image_path, remove_stale_temporaries, write_atomically
+
+log = logging.getLogger("timelapse")
+
+
+class SystemClock:
+    """Wall time names images; boot time (steady, counts suspend) times the waits."""
+
+    @staticmethod
+    def wall():
+        return time.time()
+
+    @staticmethod
+    def boot():
+        return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
+class Daemon:
+    def __init__(self, settings, clock=None, notifier=None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.notifier = notifier or Notifier()
+        self.wake = threading.Event()
+        self.stop_requested = self.reload_requested = False
+        self.session = self._new_session(settings)
+        self.guard = self._new_guard(settings)
+        self.last_slot = None
+        self.storage_failing = False
+        self.retention_day = None
+        self.retention_thread = None
+        self._last_ping = 0.0
+        now = self.clock.wall()
+        self.status = {
+            "version": __version__, "pid": os.getpid(), "state": "starting", "camera": settings.camera.source,
+            "interval": settings.capture.interval, "last_capture": None, "last_image": None,
+            "last_capture_success": None, "last_error": None, "consecutive_failures": 0,
+            "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
+            "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
+            "config_file": settings.path, "updated": iso(now)}
+        self._today = datetime.date.fromtimestamp(now)
+
+    def _new_session(self, settings):
+        return CameraSession(settings.camera, settings.capture.jpeg_quality, settings.capture.timeout,
+                             settings.daemon.lock_file, cancelled=lambda: self.stop_requested, tick=self.ping)
+
+    @staticmethod
+    def _new_guard(settings):
+        storage = settings.storage
+        return DiskGuard(storage.output_dir, storage.warn_threshold, storage.stop_threshold)
+
+    # -- signals, waiting, status ------------------------------------------------------
+
+    def install_signal_handlers(self):
+        signal.signal(signal.SIGTERM, self._request_stop)
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGHUP, self._request_reload)
+
+    def _request_stop(self, *_):
+        self.stop_requested = True
+        self.wake.set()
+
+    def _request_reload(self, *_):
+        self.reload_requested = True
+        self.wake.set()
+
+    def ping(self):
+        now = self.clock.boot()
+        if now - self._last_ping >= 1.0:
+            self._last_ping = now
+            self.notifier.watchdog()
+
+    def sleep_until(self, deadline):
+        """Wait until boot-clock ``deadline``; return False early on a stop or reload request."""
+        period = self.notifier.watchdog_period
+        while not (self.stop_requested or self.reload_requested):
+            remaining = deadline - self.clock.boot()
+            if remaining <= 0:
+                return True
+            self.wake.wait(min(remaining, period) if period else remaining)
+            self.wake.clear()
+            self.ping()
+        return False
+
+    def update(self, **fields):
+        """Record status fields; write the file and tell systemd."""
+        self.status.update(fields, updated=iso(self.clock.wall()))
+        try:
+            write_status(self.settings.daemon.status_file, self.status)
+        except OSError as exc:
+            log.debug("cannot write status file: %s", exc)
+        self.notifier.status(self._summary())
+
+    def set_state(self, state, **fields):
+        if state != self.status["state"]:
+            log.debug("state: %s -> %s", self.status["state"], state)
+        self.update(state=state, **fields)
+
+    def _summary(self):
+        status = self.status
+        parts = [status["state"].replace("_", " ")]
+        if status["last_capture"]:
+            parts.append(f"last {status['last_capture'][11:19]} {'ok' if status['last_capture_success'] else 'FAILED'}")
+        parts.append(f"{status['captures_today']} today")
+        if status["disk_usage_percent"] is not None:
+            parts.append(f"disk {status['disk_usage_percent']:.0f}%")
+        return ", ".join(parts)
+
+    def gap(self, slot, reason):
+        """Note a slot without an image in the gap log, if one is configured."""
+        path = self.settings.daemon.gap_log
+        log.debug("no image for %s: %s", iso(slot), reason)
+        if path:
+            try:
+                with open(path, "a") as stream:
+                    stream.write(f"{iso(slot)} {reason}\n")
+            except OSError as exc:
+                log.debug("cannot write gap log %s: %s", path, exc)
+
+    # -- start, clock, camera ----------------------------------------------------------
+
+    def run(self):
+        """Run until SIGTERM/SIGINT; return the exit code."""
+        self.install_signal_handlers()
+        settings = self.settings
+        log.info("timelapse %s starting: %s every %g s into %s", __version__, settings.camera.source,
+                 settings.capture.interval, settings.storage.output_dir)
+        self._check_output_dir(settings.storage.output_dir)
+        threading.Thread(target=self._remove_temporaries, name="temp-cleanup", daemon=True).start()
+        self.set_state("starting")
+        self.notifier.ready(self._summary())
+        code = 0
+        try:
+            self.wait_for_clock()
+            self.loop()
+        except CameraStuck as exc:
+            log.error("camera stuck: %s; exiting so that systemd restarts the service", exc)
+            self.status["last_error"] = str(exc)
+            code = EXIT_FAILURE
+        except ConfigError as exc:
+            log.error("configuration error: %s", exc)
+            self.status["last_error"] = str(exc)
+            code = EXIT_CONFIG
+        self.notifier.send(stopping=1)
+        self.session.close()
+        self.set_state("stopped", next_capture=None)
+        log.info("timelapse stopped")
+        if code == EXIT_FAILURE:
+            os._exit(code)  # a thread is stuck in the driver; do not wait for it
+        return code
+
+    def _check_output_dir(self, path):
+        try:
+            check_output_dir(path)
+            return True
+        except StorageError as exc:
+            log.error("output directory unusable: %s", exc)
+            self.status["last_error"] = str(exc)
+            return False
+
+    def _remove_temporaries(self):
+        removed = remove_stale_temporaries(self.settings.storage.output_dir, keep_pid=os.getpid())
+        if removed:
+            log.info("removed %d unfinished image(s) left by an earlier crash or power cut", removed)
+
+    def wait_for_clock(self):
+        deadline = self.clock.boot() + self.settings.daemon.clock_sync_timeout
+        while not clock_synchronized():
+            if self.stop_requested:
+                return
+            if self.reload_requested:
+                self.apply_reload()
+                deadline = min(deadline, self.clock.boot() + self.settings.daemon.clock_sync_timeout)
+            if self.clock.boot() >= deadline:
+                log.warning("clock not synchronized after %g s; capturing anyway, image times may be wrong",
+                            self.settings.daemon.clock_sync_timeout)
+                self.update(clock_synced=False)
+                return
+            if self.status["state"] != "waiting_for_clock":
+                log.info("waiting up to %g s for a synchronized clock", self.settings.daemon.clock_sync_timeout)
+                self.set_state("waiting_for_clock", clock_synced=False)
+            self.sleep_until(min(deadline, self.clock.boot() + 1.0))
+        self.update(clock_synced=True)
+
+    def open_camera(self):
+        """Try to open the camera; on failure schedule a retry. Return True if open."""
+        try:
+            self.session.open()
+        except CameraError as exc:
+            self.session.failed(exc, self.clock.boot())
+            self.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
+            return False
+        if not self.session.disconnected:
+            log.info("camera connected: %s", self.session.description)
+        self.update(camera=self.session.description)
+        return True
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def loop(self):
+        while not self.stop_requested:
+            if self.reload_requested:
+                self.apply_reload()
+                continue
+            wall, boot = self.clock.wall(), self.clock.boot()
+            capture = self.settings.capture
+            if not in_window(capture.active_hours, datetime.datetime.fromtimestamp(wall)):
+                self._idle_until_window(wall, boot)
+                continue
+            keep_open = not self.settings.camera.release_between_captures
+            if keep_open and not self.session.is_open and boot >= self.session.retry_at:
+                self.open_camera()
+                continue  # opening took time: look at the clock again
+            after = self.last_slot if self.last_slot is not None and self.last_slot <= wall + 1 else None
+            slot = next_slot(wall, capture.interval, after=after)
+            retry_in = self.session.retry_at - boot
+            if keep_open and not self.session.is_open and retry_in < slot - wall:
+                self.update(next_capture=iso(slot))
+                self.sleep_until(self.session.retry_at)
+                continue
+            missed = missed_between(self.last_slot, slot, capture.interval) if after is not None else 0
+            if missed:
+                self.gap(slot - capture.interval, f"missed {missed} slot(s): capture overran or system suspended")
+            self.update(next_capture=iso(slot))
+            offset = wall - boot
+            if not self.sleep_until(boot + (slot - wall)):
+                continue
+            wall, boot = self.clock.wall(), self.clock.boot()
+            if clock_stepped(offset, wall, boot):
+                log.warning("the wall clock stepped by %+.0f s; re-aligning the schedule", (wall - boot) - offset)
+                slot = float(math.floor(wall))  # capture now, by the new clock; never a burst
+            self.capture_slot(slot)
+
+    def _idle_until_window(self, wall, boot):
+        opens = window_opens(self.settings.capture.active_hours, datetime.datetime.fromtimestamp(wall)).timestamp()
+        if self.status["state"] != "idle":
+            log.info("outside active_hours: idle until %s", iso(opens))
+            self.session.close()
+        self.set_state("idle", next_capture=iso(opens))
+        self.sleep_until(boot + (opens - wall))
+
+    def capture_slot(self, slot):
+        """Capture the image for ``slot`` (epoch seconds), or record why there is none."""
+        self.last_slot = slot
+        when = datetime.datetime.fromtimestamp(slot)
+        if when.date() != self._today:
+            self._today = when.date()
+            self.status.update(captures_today=0, skipped_today=0)
+        if not self._disk_allows(slot):
+            return
+        path = image_path(self.settings.storage.output_dir, when)
+        if path.exists():
+            self.gap(slot, f"skipped: {path} exists")
+            self.update(skipped_today=self.status["skipped_today"] + 1)
+            return
+        if not self.session.is_open and not self.open_camera():
+            self._capture_failed(slot, self.status["last_error"], reopen=False)
+            return
+        started = self.clock.boot()
+        try:
+            data = self.session.capture()
+        except CameraError as exc:  # includes CaptureTimeout; CameraStuck propagates
+            self._capture_failed(slot, str(exc))
+            return
+        try:
+            written = write_atomically(path, data)
+        except StorageError as exc:
+            self._storage_failed(slot, exc)
+            return
+        finally:
+            if self.settings.camera.release_between_captures:
+                self.session.close()
+        if not written:
+            self.gap(slot, f"skipped: {path} exists")
+            self.update(skipped_today=self.status["skipped_today"] + 1)
+            return
+        self.session.succeeded()
+        if self.storage_failing:
+            log.info("writing images again to %s", self.settings.storage.output_dir)
+            self.storage_failing = False
+        log.debug("captured %s (%d bytes, %.0f ms)", path, len(data), (self.clock.boot() - started) * 1000)
+        self.set_state("capturing", last_capture=iso(slot), last_image=str(path), last_capture_success=True,
+                       consecutive_failures=0, captures_today=self.status["captures_today"] + 1)
+        self._maybe_apply_retention()
+
+    def _capture_failed(self, slot, error, reopen=True):
+        if reopen:
+            self.session.failed(error, self.clock.boot())
+        self.gap(slot, f"failed: {error}")
+        self.set_state("waiting_for_camera", last_capture=iso(slot), last_capture_success=False,
+                       last_error=error, consecutive_failures=self.status["consecutive_failures"] + 1)
+
+    def _storage_failed(self, slot, exc):
+        if not self.storage_failing:
+            log.error("cannot write images: %s", exc)
+            self.storage_failing = True
+        self.gap(slot, f"failed: {exc}")
+        full = exc.errno == errno.ENOSPC  # the disk filled mid-write
+        self.set_state("disk_full" if full else self.status["state"], last_capture=iso(slot),
+                       last_capture_success=False, last_error=str(exc),
+                       consecutive_failures=self.status["consecutive_failures"] + 1)
+
+    def _disk_allows(self, slot):
+        storage = self.settings.storage
+        try:
+            usage, events = self.guard.check()
+        except OSError as exc:
+            self._storage_failed(slot, StorageError(f"{storage.output_dir}: {exc.strerror}; "
+                                                    "create it or fix storage.output_dir"))
+            return False
+        for event in events:
+            if event == "full":
+                log.error("disk %.1f%% used, at or above stop_threshold %d%%: not writing new images until "
+                          "space is freed", usage.percent, storage.stop_threshold)
+            elif event == "resumed":
+                log.info("disk %.1f%% used, below stop_threshold: writing images again", usage.percent)
+            elif event == "warn":
+                log.warning("disk %.1f%% used, above warn_threshold %d%%", usage.percent, storage.warn_threshold)
+        self.status.update(disk_usage_percent=round(usage.percent, 1), disk_free_bytes=usage.free_bytes)
+        if self.guard.full:
+            self.gap(slot, f"skipped: disk {usage.percent:.1f}% used (stop_threshold {storage.stop_threshold}%)")
+            self.set_state("disk_full", skipped_today=self.status["skipped_today"] + 1)
+            return False
+        return True
+
+    def _maybe_apply_retention(self):
+        storage = self.settings.storage
+        if not storage.cleanup_enabled or self.retention_day == self._today:
+            return
+        if self.retention_thread and self.retention_thread.is_alive():
+            return
+        self.retention_day = self._today
+        self.retention_thread = threading.Thread(
+            target=self._retention, args=(storage.output_dir, storage.retention_days), name="retention", daemon=True)
+        self.retention_thread.start()
+
+    def _retention(self, root, days):
+        outcomes = apply_retention(root, days, should_stop=lambda: self.stop_requested)
+        deleted = [o for o in outcomes if o.deleted]
+        if deleted:
+            log.info("retention: deleted %d day(s) older than %d days (%d images, %.1f MB)", len(deleted), days,
+                     sum(o.files for o in deleted), sum(o.bytes for o in deleted) / 1e6)
+
+    # -- reload --------------------------------------------------------------------------
+
+    def apply_reload(self):
+        self.reload_requested = False
+        new, problems = config.reload(self.settings)
+        if not problems and new.storage.output_dir != self.settings.storage.output_dir:
+            try:
+                check_output_dir(new.storage.output_dir)
+            except StorageError as exc:
+                problems = [str(exc)]
+        if problems:
+            log.error("reload rejected, keeping the current settings:")
+            for problem in problems:
+                log.error("  %s", problem)
+            self.update(last_error="reload rejected: " + "; ".join(problems))
+            return
+        old, self.settings = self.settings, new
+        set_level(new.daemon.log_level)
+        self.guard = self._new_guard(new)
+        reopened = self.session.reconfigure(new.camera, new.capture.jpeg_quality, new.capture.timeout,
+                                            new.daemon.lock_file)
+        if new.storage != old.storage:
+            self.retention_day = None
+        log.info("reloaded %s%s", new.path or "built-in defaults", "; camera reopens" if reopened else "")
+        self.update(interval=new.capture.interval, config_loaded=iso(self.clock.wall()), camera=new.camera.source)
+
+
+def run_command(args):
+    """`timelapse run`: load the configuration (exit 78 if invalid) and run the daemon."""
+    settings = config.load(args.config)
+    setup_logging("debug" if args.debug else settings.daemon.log_level)
+    return Daemon(settings).run()

@@ -1,0 +1,112 @@
+"""The daemon's hold on the camera: open under lock and deadline, reopen with backoff."""
+
+import logging
+import random
+
+from timelapse.camera import make_camera
+from timelapse.camera.lock import CameraLock
+from timelapse.camera.runner import call_with_timeout
+from timelapse.errors import CameraError, CaptureTimeout
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = 5.0
+BACKOFF_LIMIT = 300.0
+
+
+def backoff_delay(failures, rand=random.random):
+    """Return seconds to wait after ``failures`` failed attempts: 5 s doubling, +0-20 % jitter, at most 300 s."""
+    base = min(BACKOFF_LIMIT, BACKOFF_FIRST * 2 ** max(0, failures - 1))
+    return min(BACKOFF_LIMIT, base * (1 + 0.2 * rand()))
+
+
+class CameraStuck(Exception):
+    """A camera call overran and the backend could not be released: only a new process recovers."""
+
+
+class CameraSession:
+    """Keep a camera open (or not, with release_between_captures) and say when to retry."""
+
+    def __init__(self, settings, jpeg_quality, timeout, lock_path, cancelled=lambda: False, tick=None):
+        self.settings, self.jpeg_quality, self.timeout = settings, jpeg_quality, timeout
+        self.lock = CameraLock(lock_path)
+        self.cancelled, self.tick = cancelled, tick
+        self.camera = None
+        self.failures = 0
+        self.retry_at = 0.0  # boot-clock time before which opening is not retried
+        self.disconnected = False
+        self.description = settings.source
+
+    @property
+    def is_open(self):
+        return self.camera is not None
+
+    def _call(self, function, timeout, what):
+        try:
+            return call_with_timeout(function, timeout, self.camera, what, self.cancelled, self.tick)
+        except CaptureTimeout as exc:
+            if not exc.released:
+                raise CameraStuck(str(exc)) from None
+            raise
+
+    def open(self):
+        """Open the camera under the lock; raise CameraError (logged by the caller) if it cannot."""
+        if self.camera is not None:
+            return
+        self.lock.acquire()
+        try:
+            self.camera = make_camera(self.settings, self.jpeg_quality)
+            self.description = self.camera.describe()
+            self._call(self.camera.open, self.timeout + self.settings.warmup, "open")
+        except BaseException:
+            self._drop()
+            raise
+
+    def capture(self):
+        """Return JPEG bytes from the open camera; raise CameraError or CameraStuck."""
+        return self._call(self.camera.capture, self.timeout, "capture")
+
+    def _drop(self):
+        camera, self.camera = self.camera, None
+        if camera is not None:
+            try:
+                camera.close()
+            except Exception:
+                log.debug("camera close failed", exc_info=True)
+        self.lock.release()
+
+    def close(self):
+        self._drop()
+
+    def succeeded(self):
+        if self.disconnected:
+            log.info("camera reconnected: %s (after %d failed attempts)", self.description, self.failures)
+        self.failures = 0
+        self.disconnected = False
+
+    def failed(self, error, now):
+        """Close the camera and schedule the next attempt; log the first failure of a run only."""
+        self._drop()
+        self.failures += 1
+        delay = backoff_delay(self.failures)
+        self.retry_at = now + delay
+        if not self.disconnected:
+            log.warning("camera disconnected or failing: %s; retrying with backoff (next in %.0f s)", error, delay)
+            self.disconnected = True
+        else:
+            log.debug("camera still failing (%d): %s; next attempt in %.0f s", self.failures, error, delay)
+
+    def reconfigure(self, settings, jpeg_quality, timeout, lock_path):
+        """Take new settings; reopen the camera only if what it was opened with changed."""
+        changed = (settings, jpeg_quality) != (self.settings, self.jpeg_quality) or lock_path != self.lock.path
+        self.timeout = timeout
+        if changed:
+            self._drop()
+            self.settings, self.jpeg_quality = settings, jpeg_quality
+            self.lock = CameraLock(lock_path)
+            self.description = settings.source
+            self.failures, self.retry_at, self.disconnected = 0, 0.0, False
+        return changed
+
+
+__all__ = ["CameraSession", "CameraStuck", "CameraError", "backoff_delay"]

@@ -1,0 +1,121 @@
+"""The status file (/run/timelapse/status.json): written atomically, read by `timelapse status`."""
+
+import datetime
+import json
+import os
+
+STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "stopped")
+
+
+def iso(epoch):
+    """Return epoch seconds as ISO 8601 local time with its offset, or None."""
+    if epoch is None:
+        return None
+    return datetime.datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
+
+
+def write_status(path, status):
+    """Replace ``path`` with ``status`` as JSON, atomically, readable by every local user."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    temp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(temp, "w") as stream:
+        json.dump(status, stream, indent=1, sort_keys=True)
+        stream.write("\n")
+    os.chmod(temp, 0o644)
+    os.replace(temp, path)
+
+
+def read_status(path):
+    """Return the status dict, or None if there is no (readable, valid) status file."""
+    try:
+        with open(path) as stream:
+            status = json.load(stream)
+    except (OSError, ValueError):
+        return None
+    return status if isinstance(status, dict) else None
+
+
+def process_alive(pid):
+    """Return True if ``pid`` is a running timelapse process."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by another user
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as stream:
+            return b"timelapse" in stream.read()
+    except OSError:
+        return True
+
+
+def is_stale(status, now=None):
+    """Return True if a running daemon has not updated its status for much longer than expected."""
+    updated = status.get("updated")
+    if not updated:
+        return True
+    now = now or datetime.datetime.now().astimezone()
+    age = (now - datetime.datetime.fromisoformat(updated)).total_seconds()
+    expected = status.get("next_capture")
+    if expected:  # a long wait (active_hours, a 1 h interval) is not staleness
+        age = min(age, (now - datetime.datetime.fromisoformat(expected)).total_seconds())
+    return age > 120
+
+
+def _size(count):
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if count < 1000 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+
+
+def format_status(status, path, now=None):
+    """Return the human-readable report of ``status`` (None: no status file)."""
+    if status is None:
+        return (f"timelapse is not running (no status in {path}).\n"
+                "Start it with: sudo systemctl start timelapse; see: journalctl -u timelapse")
+    running = process_alive(status.get("pid"))
+    state = status.get("state", "unknown")
+    lines = []
+    if not running:
+        lines.append(f"timelapse is not running (last state: {state}, last update {status.get('updated')}).")
+    elif is_stale(status, now):
+        lines.append(f"timelapse (pid {status['pid']}) is running, but its status is stale "
+                     f"(last update {status.get('updated')}): it may be hung; see journalctl -u timelapse")
+    else:
+        lines.append(f"timelapse is running (pid {status['pid']}), state: {state}")
+    rows = [
+        ("camera", status.get("camera")),
+        ("interval", f"{status.get('interval'):g} s" if status.get("interval") else None),
+        ("last capture", _last_capture(status)),
+        ("next capture", status.get("next_capture") if running else None),
+        ("captures today", f"{status.get('captures_today', 0)} ({status.get('skipped_today', 0)} skipped)"),
+        ("disk", _disk(status)),
+        ("clock", None if status.get("clock_synced") is None else
+         ("synchronized" if status.get("clock_synced") else "NOT synchronized (image times may be wrong)")),
+        ("last error", status.get("last_error")),
+        ("failures in a row", status.get("consecutive_failures") or None),
+        ("config", status.get("config_loaded")),
+        ("started", status.get("started")),
+    ]
+    lines += [f"  {label + ':':<19}{value}" for label, value in rows if value not in (None, "")]
+    return "\n".join(lines)
+
+
+def _last_capture(status):
+    if not status.get("last_capture"):
+        return "none yet"
+    outcome = "" if status.get("last_capture_success", True) else " (FAILED)"
+    image = f" -> {status['last_image']}" if status.get("last_image") else ""
+    return f"{status['last_capture']}{outcome}{image}"
+
+
+def _disk(status):
+    if status.get("disk_usage_percent") is None:
+        return None
+    free = status.get("disk_free_bytes")
+    return f"{status['disk_usage_percent']:.1f}% used" + (f", {_size(free)} free" if free is not None else "")
