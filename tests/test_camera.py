@@ -1,0 +1,342 @@
+"""Camera backends: USB through real OpenCV on a real video file, picamera2 against the stand-in,
+synthetic for real; the capture deadline and the inter-process lock with real processes."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from timelapse import config
+from timelapse.camera import make_camera
+from timelapse.camera.base import fit_within
+from timelapse.camera.lock import CameraLock
+from timelapse.camera.runner import call_with_timeout
+from timelapse.camera.synthetic import SyntheticCamera
+from timelapse.errors import CameraBusy, CameraError, CameraUnavailable, CaptureTimeout, ConfigError
+
+from conftest import PACKAGE_PARENT, cli_env, run_cli
+
+FAKES = Path(__file__).parent / "fakes"
+
+
+def camera_settings(**changes):
+    return replace(config.defaults().camera, warmup=0, **changes)
+
+
+def jpeg_size(data):
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"
+    image.load()
+    return image.size
+
+
+@pytest.fixture(scope="module")
+def video_file(tmp_path_factory):
+    """A real MJPG .avi of 12 numbered 2592x1944 frames, written by cv2.VideoWriter."""
+    path = tmp_path_factory.mktemp("video") / "camera.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5, (2592, 1944))
+    assert writer.isOpened()
+    rng = np.random.default_rng(1)
+    for index in range(12):
+        frame = rng.integers(0, 255, (1944, 2592, 3), dtype=np.uint8)  # noise: quality shows in size
+        cv2.putText(frame, str(index), (100, 400), cv2.FONT_HERSHEY_SIMPLEX, 10, (255, 255, 255), 20)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+# -- USB / OpenCV -----------------------------------------------------------------------
+
+def test_usb_reads_a_real_video_file_and_downscales_keeping_aspect(video_file):
+    camera = make_camera(camera_settings(source="usb", device=str(video_file), resolution=(1920, 1080)), 85)
+    with camera:
+        assert jpeg_size(camera.capture()) == (1440, 1080)
+
+
+def test_usb_saves_smaller_frames_as_they_are(video_file):
+    camera = make_camera(camera_settings(source="usb", device=str(video_file), resolution=(4000, 3000)), 85)
+    with camera:
+        assert jpeg_size(camera.capture()) == (2592, 1944)
+
+
+def test_usb_jpeg_quality_is_really_applied(video_file):
+    sizes = []
+    for quality in (20, 60, 95):
+        with make_camera(camera_settings(source="usb", device=str(video_file)), quality) as camera:
+            sizes.append(len(camera.capture()))
+    assert sizes[0] < sizes[1] < sizes[2]
+
+
+def test_usb_discards_the_first_frames_after_opening(video_file):
+    from timelapse.camera.usb import DISCARD_AFTER_OPEN
+    with make_camera(camera_settings(source="usb", device=str(video_file)), 85) as camera:
+        camera.capture()
+        assert int(camera._capture.get(cv2.CAP_PROP_POS_FRAMES)) == DISCARD_AFTER_OPEN + 1
+
+
+def test_usb_missing_file_is_unavailable(tmp_path):
+    camera = make_camera(camera_settings(source="usb", device=str(tmp_path / "gone.avi")), 85)
+    with pytest.raises(CameraUnavailable, match="cannot open"):
+        camera.open()
+
+
+def test_usb_exhausted_source_is_a_failure_not_an_empty_file(video_file):
+    with make_camera(camera_settings(source="usb", device=str(video_file)), 85) as camera:
+        for _ in range(12 - 4):
+            camera.capture()
+        with pytest.raises(CameraError, match="no frame"):
+            camera.capture()
+
+
+def test_usb_device_index_with_no_device_is_unavailable():
+    camera = make_camera(camera_settings(source="usb", device=63), 85)
+    with pytest.raises(CameraUnavailable):
+        camera.open()
+
+
+# -- picamera2 (stand-in) ---------------------------------------------------------------
+
+@pytest.fixture
+def picamera2(monkeypatch):
+    monkeypatch.syspath_prepend(str(FAKES))
+    for name in ("picamera2", "timelapse.camera.picamera"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import picamera2
+    picamera2.Picamera2.instances.clear()
+    monkeypatch.setattr(picamera2.Picamera2, "fail_capture", False)
+    return picamera2.Picamera2
+
+
+def test_picamera_configures_stills_at_resolution_keeps_open_and_encodes_quality(picamera2):
+    camera = make_camera(camera_settings(source="picamera", resolution=(1280, 720)), 85)
+    camera.open()
+    first, second = camera.capture(), camera.capture()
+    picam2 = picamera2.instances[-1]
+    assert ("create_still_configuration", {"size": (1280, 720), "format": "BGR888"}) in picam2.calls
+    assert [c[0] for c in picam2.calls].count("start") == 1  # open once, capture twice
+    assert jpeg_size(first) == (1280, 720)
+    image = Image.open(io.BytesIO(second)).convert("RGB")
+    top_right = image.getpixel((1270, 10))
+    assert top_right[0] > 200 and top_right[2] > 200  # colour order preserved (R and B where drawn)
+    camera.close()
+    assert picam2.calls[-2:] == [("stop",), ("close",)]
+
+
+def test_picamera_quality_changes_the_file(picamera2):
+    sizes = []
+    for quality in (10, 95):
+        with make_camera(camera_settings(source="picamera", resolution=(640, 480)), quality) as camera:
+            sizes.append(len(camera.capture()))
+    assert sizes[0] < sizes[1]
+
+
+def test_picamera_downscales_a_larger_frame_keeping_aspect(picamera2, monkeypatch):
+    camera = make_camera(camera_settings(source="picamera", resolution=(1920, 1080)), 85)
+    camera.open()
+    picamera2.instances[-1].camera_config["main"]["size"] = (4608, 2592)  # sensor's nearest mode
+    assert jpeg_size(camera.capture()) == (1920, 1080)
+
+
+def test_picamera_controls_are_set_after_start(picamera2):
+    with make_camera(camera_settings(source="picamera", controls={"AfMode": 0, "LensPosition": 1.0}), 85):
+        calls = [c[0] for c in picamera2.instances[-1].calls]
+        assert calls.index("set_controls") > calls.index("start")
+        assert picamera2.instances[-1].controls == {"AfMode": 0, "LensPosition": 1.0}
+
+
+def test_picamera_unknown_control_is_named(picamera2):
+    camera = make_camera(camera_settings(source="picamera", controls={"Focus": 1}), 85)
+    with pytest.raises(ConfigError, match="unknown libcamera control Focus"):
+        camera.open()
+    assert picamera2.instances[-1].closed
+
+
+def test_picamera_failed_capture_is_a_camera_error_and_close_works(picamera2, monkeypatch):
+    camera = make_camera(camera_settings(source="picamera"), 85)
+    camera.open()
+    monkeypatch.setattr(picamera2, "fail_capture", True)
+    with pytest.raises(CameraError, match="timed out"):
+        camera.capture()
+    camera.close()
+    camera.close()
+    assert picamera2.instances[-1].closed
+
+
+def test_picamera_without_a_camera_is_unavailable(picamera2, monkeypatch):
+    monkeypatch.setattr(picamera2, "cameras", [])
+    with pytest.raises(CameraUnavailable, match="no Raspberry Pi camera"):
+        make_camera(camera_settings(source="picamera"), 85).open()
+
+
+def test_auto_prefers_a_pi_camera(picamera2):
+    assert make_camera(camera_settings(source="auto"), 85).name == "picamera"
+
+
+def test_auto_without_any_camera_is_unavailable_and_never_synthetic(monkeypatch):
+    monkeypatch.setitem(sys.modules, "picamera2", None)  # import fails as on Debian
+    monkeypatch.setattr("timelapse.camera.detect.v4l2_capture_devices", lambda: [])
+    with pytest.raises(CameraUnavailable, match="no camera found"):
+        make_camera(camera_settings(source="auto"), 85)
+
+
+def test_v4l2_detection_keeps_usb_capture_nodes_with_stable_names(tmp_path):
+    from timelapse.camera.detect import v4l2_capture_devices
+    sys_root, dev_root = tmp_path / "sys", tmp_path / "dev"
+    for name, index, parent in (("video0", 0, "usb1/1-1"), ("video1", 1, "usb1/1-1"), ("video10", 0, "platform/codec")):
+        node = sys_root / "class/video4linux" / name
+        node.mkdir(parents=True)
+        (node / "index").write_text(f"{index}\n")
+        (node / "name").write_text("HD Webcam C270\n" if parent.startswith("usb") else "bcm2835-codec\n")
+        target = sys_root / "devices" / parent
+        target.mkdir(parents=True, exist_ok=True)
+        (node / "device").symlink_to(target)
+        (dev_root).mkdir(exist_ok=True)
+        (dev_root / name).touch()
+    (dev_root / "v4l/by-id").mkdir(parents=True)
+    (dev_root / "v4l/by-id/usb-046d_C270-video-index0").symlink_to(dev_root / "video0")
+    devices = v4l2_capture_devices(str(sys_root), str(dev_root))
+    assert [(d.path, d.name, d.stable_path) for d in devices] == [
+        (str(dev_root / "video0"), "HD Webcam C270", str(dev_root / "v4l/by-id/usb-046d_C270-video-index0"))]
+
+
+def test_cameras_command_explains_what_to_check_when_none_found():
+    result = run_cli("cameras")
+    assert result.returncode == 0
+    assert "group video" in result.stdout and "source: synthetic" in result.stdout
+
+
+def test_backends_do_not_load_cv2_or_picamera2_unless_chosen():
+    code = ("import sys; from timelapse import cli, daemon, commands, config; "
+            "from timelapse.camera import make_camera; "
+            "c = make_camera(config.defaults().camera.__class__(**{**config.defaults().camera.__dict__, "
+            "'source': 'synthetic'}), 85); print('cv2' in sys.modules, 'picamera2' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+# -- synthetic ------------------------------------------------------------------------------
+
+def test_synthetic_frames_have_the_configured_size_and_change_over_time():
+    import datetime
+    moments = iter([datetime.datetime(2026, 11, 21, 12, 0, 0), datetime.datetime(2026, 11, 21, 12, 0, 7)])
+    camera = SyntheticCamera(camera_settings(source="synthetic", resolution=(640, 360)), 85, clock=lambda: next(moments))
+    with camera:
+        first, second = camera.capture(), camera.capture()
+    assert jpeg_size(first) == (640, 360)
+    difference = np.abs(np.asarray(Image.open(io.BytesIO(first)), dtype=int)
+                        - np.asarray(Image.open(io.BytesIO(second)), dtype=int)).mean()
+    assert difference > 10
+    assert (camera.opens, camera.captures, camera.closes) == (1, 2, 1)
+
+
+@pytest.mark.parametrize("fault, error", [("absent", CameraUnavailable), ("fail", CameraError)])
+def test_synthetic_camera_can_be_told_to_fail(fault, error, tmp_path, monkeypatch):
+    fault_file = tmp_path / "fault"
+    monkeypatch.setenv("TIMELAPSE_SYNTHETIC_FAULT_FILE", str(fault_file))
+    camera = SyntheticCamera(camera_settings(source="synthetic", resolution=(64, 48)), 85)
+    fault_file.write_text(fault)
+    with pytest.raises(error):
+        camera.open()
+        camera.capture()
+
+
+# -- capture deadline -----------------------------------------------------------------------
+
+def test_a_hung_capture_is_abandoned_within_the_timeout_and_released(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIMELAPSE_SYNTHETIC_FAULT_FILE", str(tmp_path / "fault"))
+    camera = SyntheticCamera(camera_settings(source="synthetic", resolution=(64, 48)), 85)
+    camera.open()
+    (tmp_path / "fault").write_text("hang")
+    started = time.monotonic()
+    with pytest.raises(CaptureTimeout) as caught:
+        call_with_timeout(camera.capture, 0.5, camera)
+    assert time.monotonic() - started < 0.5 + 1.0
+    assert caught.value.released
+
+
+def test_a_stuck_driver_is_reported_as_not_released(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIMELAPSE_SYNTHETIC_FAULT_FILE", str(tmp_path / "fault"))
+    camera = SyntheticCamera(camera_settings(source="synthetic", resolution=(64, 48)), 85)
+    camera.open()
+    (tmp_path / "fault").write_text("stuck")
+    started = time.monotonic()
+    with pytest.raises(CaptureTimeout) as caught:
+        call_with_timeout(camera.capture, 0.3, camera)
+    assert time.monotonic() - started < 0.3 + 2.5
+    assert not caught.value.released
+
+
+def test_fit_within_keeps_aspect_and_never_enlarges():
+    assert fit_within((4000, 3000), (1920, 1080)) == (1440, 1080)
+    assert fit_within((3840, 2160), (1920, 1080)) == (1920, 1080)
+    assert fit_within((640, 480), (1920, 1080)) is None
+
+
+# -- the lock, across real processes -----------------------------------------------------------
+
+HOLD = ("import sys, time; sys.argv = ['timelapse', 'run']; from timelapse.camera.lock import CameraLock; "
+        "lock = CameraLock(sys.stdin.readline().strip()); lock.acquire(); print('held', flush=True); time.sleep(60)")
+
+
+def hold_lock(path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env=cli_env())
+    holder.stdin.write(f"{path}\n")
+    holder.stdin.flush()
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_second_process_gets_camera_busy_naming_the_holder_and_kill_9_frees_it(tmp_path):
+    path = tmp_path / "camera.lock"
+    holder = hold_lock(path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(CameraBusy) as caught:
+            CameraLock(str(path)).acquire(wait=0.3)
+        assert time.monotonic() - started < 2
+        assert caught.value.holder_pid == holder.pid
+        assert str(caught.value) == f"camera busy: held by pid {holder.pid} (timelapse run)"
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    lock = CameraLock(str(path))
+    lock.acquire()  # the dead holder left no stale lock
+    assert Path(path).read_text().split("\n")[0] == str(os.getpid())
+    lock.release()
+
+
+def test_snapshot_exits_75_while_the_daemon_holds_the_camera(tmp_path, write_config):
+    lock_path = tmp_path / "camera.lock"
+    status = tmp_path / "status.json"
+    status.write_text('{"last_image": "/var/lib/timelapse/2026/11/21/120000.jpg"}')
+    cfg = write_config(f"camera: {{source: synthetic, warmup: 0}}\n"
+                       f"daemon: {{lock_file: {lock_path}, status_file: {status}}}\n")
+    holder = hold_lock(lock_path)
+    try:
+        result = run_cli("--config", cfg, "snapshot", "-o", tmp_path / "snap.jpg")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 75
+    assert f"camera busy: held by pid {holder.pid} (timelapse run)" in result.stderr
+    assert "/var/lib/timelapse/2026/11/21/120000.jpg" in result.stderr
+    assert not (tmp_path / "snap.jpg").exists()
+
+
+def test_snapshot_writes_a_jpeg_with_the_configured_camera(tmp_path, write_config, video_file):
+    cfg = write_config(f"camera: {{source: usb, device: {video_file}, warmup: 0, resolution: [800, 600]}}\n"
+                       f"daemon: {{lock_file: {tmp_path}/camera.lock}}\n")
+    result = run_cli("--config", cfg, "snapshot", "-o", tmp_path / "snap.jpg")
+    assert result.returncode == 0, result.stderr
+    assert jpeg_size((tmp_path / "snap.jpg").read_bytes()) == (800, 600)
+    assert not list(tmp_path.glob("*.tmp"))
