@@ -29,8 +29,17 @@ def status(args):
 
     from timelapse.status import format_status, read_status
 
-    settings = config.load(args.config)
-    path = settings.daemon.status_file
+    import sys
+
+    from timelapse.errors import ConfigError
+
+    try:
+        path = config.load(args.config).daemon.status_file
+    except ConfigError as exc:
+        # A broken file must not hide the status: the daemon keeps running on its old settings.
+        path = config.defaults().daemon.status_file
+        print(f"timelapse: warning: the configuration has {len(exc.problems)} error(s) "
+              f"(see `timelapse check-config`); the daemon keeps its previous settings", file=sys.stderr)
     current = read_status(path)
     if args.json:
         print(json.dumps(current, indent=1, sort_keys=True))

@@ -1,0 +1,223 @@
+"""The real .deb: lintian, metadata, install, a systemd boot, upgrade and purge in a chroot.
+
+These run as root in `make check` (CI); tests run in file order on one chroot.
+"""
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = "/etc/timelapse/timelapse.yml"
+
+
+def deb_field(deb, field):
+    return subprocess.run(["dpkg-deb", "-f", str(deb), field], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def control_file(deb, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["dpkg-deb", "-e", str(deb), tmp], check=True)
+        return (Path(tmp) / name).read_text()
+
+
+def test_lintian_is_clean(deb):
+    result = subprocess.run(["lintian", "--fail-on", "error,warning", "--no-tag-display-limit", str(deb)],
+                            capture_output=True, text=True)
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_relationships_are_as_the_spec_says(deb):
+    depends = [d.strip() for d in deb_field(deb, "Depends").split(",")]
+    for package in ("python3", "python3-yaml", "python3-pil", "python3-voluptuous", "python3-opencv",
+                    "python3-numpy", "python3-systemd", "adduser"):
+        assert package in depends
+    assert deb_field(deb, "Recommends") == "python3-picamera2"
+    assert deb_field(deb, "Suggests") == "ffmpeg"
+    assert deb_field(deb, "Architecture") == "all"
+    assert deb_field(deb, "Section") == "misc"
+
+
+def test_maintainer_scripts_carry_the_debhelper_snippets_and_the_conffile(deb):
+    postinst = control_file(deb, "postinst")
+    assert "deb-systemd-helper" in postinst and "#DEBHELPER#" not in postinst
+    assert "deb-systemd-helper purge" in control_file(deb, "postrm")
+    assert control_file(deb, "conffiles").split() == [CONFIG]
+
+
+def test_install_resolves_dependencies_and_sets_up_the_service_user(chroot, deb):
+    shutil.copy(deb, chroot.path("/srv/") / deb.name)
+    install = chroot.run(f"apt-get install -y -q /srv/{deb.name}")
+    assert "python3-picamera2" not in install.stdout.split("The following NEW packages")[-1].split("\n\n")[0]
+    assert chroot.run("id -nG timelapse").stdout.split() == ["timelapse", "video"]
+    assert chroot.run("getent passwd timelapse").stdout.strip().split(":")[5:] == ["/var/lib/timelapse",
+                                                                                  "/usr/sbin/nologin"]
+    assert chroot.run("stat -c %U:%G:%a /var/lib/timelapse").stdout.strip() == "timelapse:timelapse:755"
+    assert chroot.run("timelapse --version").stdout.strip() == f"timelapse {deb_field(deb, 'Version')}"
+    assert chroot.run(f"timelapse check-config {CONFIG}").stdout.startswith("OK")
+
+
+def test_manuals_render(chroot):
+    for page, title in (("timelapse", "TIMELAPSE(1)"), ("timelapse.yml", "TIMELAPSE.YML(5)")):
+        assert title in chroot.run(f"MANWIDTH=80 man {page}").stdout
+        assert chroot.run(f"MANWIDTH=80 man --warnings {page} 2>&1 >/dev/null").stdout == ""  # groff is silent
+
+
+def test_unit_verifies_cleanly_and_is_hardened(chroot):
+    verify = chroot.run("systemd-analyze verify /lib/systemd/system/timelapse.service 2>&1", check=False)
+    assert verify.stdout.strip() == "" and verify.returncode == 0, verify.stdout
+    security = chroot.run("systemd-analyze security --offline=yes /lib/systemd/system/timelapse.service 2>&1",
+                          check=False)
+    rating = float(re.search(r"Overall exposure level for timelapse.service: ([\d.]+)", security.stdout).group(1))
+    print(f"systemd-analyze security rating: {rating}")
+    assert rating <= 2.5
+
+
+def test_reinstall_and_reconfigure_are_idempotent_and_warn_on_a_bad_config(chroot, deb):
+    uid = chroot.run("id -u timelapse").stdout
+    chroot.run(f"apt-get install -y -q --reinstall /srv/{deb.name}")
+    chroot.run(f"cp {CONFIG} /root/timelapse.yml.good && sed -i 's/^  interval: 60/  interval: -5/' {CONFIG}")
+    result = chroot.run("dpkg-reconfigure timelapse 2>&1")
+    assert "timelapse: warning:" in result.stdout and "capture.interval" in result.stdout
+    chroot.run(f"sed -i 's|^  output_dir: /var/lib/timelapse|  output_dir: /srv/timelapse-images|; "
+               f"s/^  interval: -5/  interval: 60/' {CONFIG} && dpkg-reconfigure timelapse")
+    assert chroot.run("stat -c %U /srv/timelapse-images").stdout.strip() == "timelapse"
+    chroot.run(f"cp /root/timelapse.yml.good {CONFIG}")
+    assert chroot.run("id -u timelapse").stdout == uid
+
+
+BOOT_CHECK = r"""
+set -u
+wait_for() { n=0; while [ $n -lt $(($1 * 10)) ]; do shift_ok=1; if sh -c "$2"; then return 0; fi; sleep 0.1; n=$((n+1)); done; return 1; }
+state() { python3 -c 'import json; print(json.load(open("/run/timelapse/status.json"))["state"])' 2>/dev/null; }
+images() { find /var/lib/timelapse -name '*.jpg' | wc -l; }
+reload() { systemctl reload timelapse; sleep 1; }
+CFG=/etc/timelapse/timelapse.yml
+cp $CFG /root/shipped.yml
+
+echo "enabled=$(systemctl is-enabled timelapse)"
+wait_for 30 '[ "$(systemctl is-active timelapse)" = active ]'
+echo "active_at_boot=$(systemctl is-active timelapse)"
+echo "user=$(ps -o user= -p $(systemctl show -p MainPID --value timelapse))"
+sleep 10
+echo "active_after_10s=$(systemctl is-active timelapse)"
+echo "state_default=$(state)"
+
+sed -i 's/^  clock_sync_timeout: 120/  clock_sync_timeout: 0/' $CFG
+reload
+wait_for 10 '[ "$(python3 -c "import json; print(json.load(open(\"/run/timelapse/status.json\"))[\"state\"])")" = waiting_for_camera ]'
+echo "state_no_camera=$(state)"
+echo "status_no_camera=$(timelapse status | head -1)"
+
+sed -i 's/^  source: auto/  source: synthetic/; s/^  interval: 60/  interval: 2/; s/^  warmup: 2/  warmup: 0/; s/^  resolution: \[1920, 1080\]/  resolution: [640, 360]/' $CFG
+reload
+wait_for 15 '[ $(find /var/lib/timelapse -name "*.jpg" | wc -l) -ge 2 ]'
+echo "images_after_reload=$(images)"
+echo "image_path=$(find /var/lib/timelapse -name '*.jpg' | head -1)"
+echo "image_owner=$(find /var/lib/timelapse -name '*.jpg' | head -1 | xargs stat -c %U)"
+echo "state_synthetic=$(state)"
+
+sed -i 's/^  interval: 2/  interval: -5/' $CFG
+reload
+before=$(images)
+sleep 5
+echo "active_after_bad_reload=$(systemctl is-active timelapse)"
+echo "images_grew_after_bad_reload=$([ $(images) -gt $before ] && echo yes || echo no)"
+echo "journal_rejected=$(journalctl -u timelapse --no-pager | grep -c 'reload rejected')"
+echo "journal_error_line=$(journalctl -u timelapse --no-pager | grep -m1 'capture.interval')"
+echo "status_running=$(timelapse status | head -1)"
+echo "status_last=$(timelapse status | grep 'last capture')"
+
+systemctl stop timelapse
+echo "after_stop=$(systemctl is-active timelapse)"
+echo "stop_result=$(systemctl show -p Result --value timelapse) $(systemctl show -p ExecMainStatus --value timelapse)"
+echo "status_stopped=$(timelapse status | head -1)"
+cp /root/shipped.yml $CFG
+"""
+
+
+def test_boot_runs_the_service_and_reload_stop_behave(chroot):
+    output = chroot.boot(BOOT_CHECK)
+    print(output)
+    got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
+    assert got["enabled"] == "enabled"
+    assert got["active_at_boot"] == "active" and got["active_after_10s"] == "active"
+    assert got["user"] == "timelapse"
+    # The machine's kernel clock is not NTP-synchronized, so the default config waits for it first.
+    assert got["state_default"] in ("waiting_for_clock", "waiting_for_camera")
+    assert got["state_no_camera"] == "waiting_for_camera"
+    assert "state: waiting_for_camera" in got["status_no_camera"]
+    assert int(got["images_after_reload"]) >= 2
+    assert re.fullmatch(r"/var/lib/timelapse/\d{4}/\d\d/\d\d/\d{6}\.jpg", got["image_path"])
+    assert got["image_owner"] == "timelapse"
+    assert got["state_synthetic"] == "capturing"
+    assert got["active_after_bad_reload"] == "active"
+    assert got["images_grew_after_bad_reload"] == "yes"  # the old settings stay in force
+    assert int(got["journal_rejected"]) >= 1
+    assert "capture.interval: expected a duration" in got["journal_error_line"]
+    assert "is running" in got["status_running"] and "state: capturing" in got["status_running"]
+    assert got["after_stop"] == "inactive"
+    assert got["stop_result"] == "success 0"
+    assert "not running" in got["status_stopped"]
+
+
+def build_upgrade(version):
+    """Return a .deb of the source tree as version ``version``, with a changed shipped config."""
+    work = Path(tempfile.mkdtemp(prefix="timelapse-upgrade-"))
+    source = work / "timelapse"
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_symlink():
+            target.symlink_to((ROOT / name).readlink())
+        else:
+            shutil.copy2(ROOT / name, target)
+    changelog = source / "debian/changelog"
+    changelog.write_text(f"timelapse ({version}) bookworm; urgency=medium\n\n  * packaging: upgrade test build.\n\n"
+                         f" -- test <test@example.org>  Sat, 21 Nov 2026 12:00:00 +0000\n\n" + changelog.read_text())
+    init = source / "timelapse/__init__.py"
+    init.write_text(re.sub(r'__version__ = "[^"]+"', f'__version__ = "{version}"', init.read_text()))
+    shipped = source / "etc/timelapse/timelapse.yml"
+    shipped.write_text(shipped.read_text() + "# (a newer release's default file)\n")
+    subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=source, check=True, capture_output=True,
+                   env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEB_BUILD_OPTIONS": "nocheck"})
+    return work / f"timelapse_{version}_all.deb"
+
+
+def test_upgrade_keeps_the_users_edit_and_the_service_user(chroot, deb):
+    before = chroot.run("getent passwd timelapse; id -nG timelapse").stdout
+    chroot.run(f"sed -i 's/^  interval: 60/  interval: 5m/' {CONFIG}")
+    newer = build_upgrade(deb_field(deb, "Version") + "+1")
+    shutil.copy(newer, chroot.path("/srv/") / newer.name)
+    chroot.run(f"apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "
+               f"/srv/{newer.name}")
+    shutil.rmtree(newer.parent, ignore_errors=True)
+    assert "  interval: 5m" in chroot.path(CONFIG).read_text()
+    assert "a newer release's default file" in chroot.path(CONFIG + ".dpkg-dist").read_text()
+    assert chroot.run("getent passwd timelapse; id -nG timelapse").stdout == before
+    assert chroot.run("timelapse --version").stdout.strip().endswith("+1")
+
+
+def test_purge_removes_config_and_keeps_images(chroot):
+    chroot.run("mkdir -p /var/lib/timelapse/2026/11/21 && echo jpeg > /var/lib/timelapse/2026/11/21/120000.jpg "
+               "&& touch /var/lib/timelapse/2026/11/21/.120001.jpg.77.tmp")
+    result = chroot.run("apt-get purge -y -q timelapse 2>&1")
+    assert "kept /var/lib/timelapse" in result.stdout
+    assert not chroot.path("/etc/timelapse").exists()
+    assert chroot.path("/var/lib/timelapse/2026/11/21/120000.jpg").exists()
+    assert not chroot.path("/var/lib/timelapse/2026/11/21/.120001.jpg.77.tmp").exists()
+
+
+def test_purge_without_images_removes_the_state_directory(chroot, deb):
+    chroot.run("rm -rf /var/lib/timelapse")
+    chroot.run(f"apt-get install -y -q /srv/{deb.name}")
+    chroot.run("mkdir -p /var/lib/timelapse/2026/01/01")  # an empty day folder is not an image
+    chroot.run("apt-get purge -y -q timelapse")
+    assert not chroot.path("/var/lib/timelapse").exists()
+    assert not chroot.path("/etc/timelapse").exists()

@@ -1,0 +1,68 @@
+"""`timelapse status` tells the truth: running, stale, stopped, or no status at all."""
+
+import datetime
+import json
+import os
+
+from timelapse.status import format_status, is_stale, write_status
+
+from conftest import run_cli
+
+
+def sample(**changes):
+    now = datetime.datetime.now().astimezone()
+    status = {"version": "0.1.0", "pid": os.getpid(), "state": "capturing", "camera": "synthetic test pattern",
+              "interval": 60, "last_capture": now.isoformat(timespec="seconds"),
+              "last_image": "/var/lib/timelapse/2026/11/21/120000.jpg", "last_capture_success": True,
+              "last_error": None, "consecutive_failures": 0, "captures_today": 12, "skipped_today": 1,
+              "next_capture": (now + datetime.timedelta(seconds=60)).isoformat(timespec="seconds"),
+              "disk_usage_percent": 42.0, "disk_free_bytes": 3_000_000_000, "clock_synced": True,
+              "started": now.isoformat(timespec="seconds"), "config_loaded": now.isoformat(timespec="seconds"),
+              "updated": now.isoformat(timespec="seconds")}
+    status.update(changes)
+    return status
+
+
+def test_no_status_file_says_not_running_and_how_to_start():
+    text = format_status(None, "/run/timelapse/status.json")
+    assert text.startswith("timelapse is not running") and "systemctl start timelapse" in text
+
+
+def test_dead_pid_is_reported_as_not_running_with_its_last_state():
+    text = format_status(sample(pid=2**22 + 12345), "/x")
+    assert text.startswith("timelapse is not running (last state: capturing")
+
+
+def test_running_daemon_shows_every_essential():
+    text = format_status(sample(), "/x")
+    assert text.splitlines()[0] == f"timelapse is running (pid {os.getpid()}), state: capturing"
+    for fragment in ("/var/lib/timelapse/2026/11/21/120000.jpg", "12 (1 skipped)", "42.0% used, 3.0 GB free",
+                     "next capture", "synchronized"):
+        assert fragment in text
+
+
+def test_an_old_update_is_called_stale():
+    old = (datetime.datetime.now().astimezone() - datetime.timedelta(minutes=10)).isoformat(timespec="seconds")
+    status = sample(updated=old, next_capture=old)
+    assert is_stale(status)
+    assert "status is stale" in format_status(status, "/x")
+
+
+def test_a_long_wait_for_the_next_slot_is_not_stale():
+    now = datetime.datetime.now().astimezone()
+    status = sample(updated=(now - datetime.timedelta(hours=2)).isoformat(),
+                    next_capture=(now + datetime.timedelta(hours=1)).isoformat())
+    assert not is_stale(status, now)
+
+
+def test_status_json_and_a_broken_config_still_shows_status(tmp_path, write_config):
+    status_file = tmp_path / "status.json"
+    write_status(str(status_file), sample())
+    assert oct(status_file.stat().st_mode & 0o777) == "0o644"
+    cfg = write_config(f"daemon: {{status_file: {status_file}}}\n")
+    result = run_cli("--config", cfg, "status", "--json")
+    assert json.loads(result.stdout)["captures_today"] == 12
+    broken = write_config("capture: {interval: -5}\n", "broken.yml")
+    result = run_cli("--config", broken, "status")
+    assert result.returncode == 0
+    assert "configuration has 1 error(s)" in result.stderr
