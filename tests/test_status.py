@@ -3,10 +3,23 @@
 import datetime
 import json
 import os
+import subprocess
+import sys
+
+import pytest
 
 from timelapse.status import format_status, is_stale, write_status
 
 from conftest import run_cli
+
+
+@pytest.fixture
+def daemon_pid():
+    """A live process whose command line says timelapse, as the real daemon's does."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "timelapse", "run"])
+    yield process.pid
+    process.kill()
+    process.wait()
 
 
 def sample(**changes):
@@ -23,6 +36,15 @@ def sample(**changes):
     return status
 
 
+def test_an_unrelated_process_with_a_reused_pid_is_not_the_daemon():
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        assert format_status(sample(pid=other.pid), "/x").startswith("timelapse is not running")
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_no_status_file_says_not_running_and_how_to_start():
     text = format_status(None, "/run/timelapse/status.json")
     assert text.startswith("timelapse is not running") and "systemctl start timelapse" in text
@@ -33,17 +55,17 @@ def test_dead_pid_is_reported_as_not_running_with_its_last_state():
     assert text.startswith("timelapse is not running (last state: capturing")
 
 
-def test_running_daemon_shows_every_essential():
-    text = format_status(sample(), "/x")
-    assert text.splitlines()[0] == f"timelapse is running (pid {os.getpid()}), state: capturing"
+def test_running_daemon_shows_every_essential(daemon_pid):
+    text = format_status(sample(pid=daemon_pid), "/x")
+    assert text.splitlines()[0] == f"timelapse is running (pid {daemon_pid}), state: capturing"
     for fragment in ("/var/lib/timelapse/2026/11/21/120000.jpg", "12 (1 skipped)", "42.0% used, 3.0 GB free",
                      "next capture", "synchronized"):
         assert fragment in text
 
 
-def test_an_old_update_is_called_stale():
+def test_an_old_update_is_called_stale(daemon_pid):
     old = (datetime.datetime.now().astimezone() - datetime.timedelta(minutes=10)).isoformat(timespec="seconds")
-    status = sample(updated=old, next_capture=old)
+    status = sample(pid=daemon_pid, updated=old, next_capture=old)
     assert is_stale(status)
     assert "status is stale" in format_status(status, "/x")
 
