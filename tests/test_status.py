@@ -16,7 +16,9 @@ from conftest import run_cli
 @pytest.fixture
 def daemon_pid():
     """A live process whose command line says timelapse, as the real daemon's does."""
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "timelapse", "run"])
+    process = subprocess.Popen([sys.executable, "-c", "import time; print(flush=True); time.sleep(60)",
+                                "timelapse", "run"], stdout=subprocess.PIPE)
+    process.stdout.readline()  # up and running: /proc/PID/cmdline is empty for an instant after exec
     yield process.pid
     process.kill()
     process.wait()
