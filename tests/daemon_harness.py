@@ -1,0 +1,103 @@
+"""Run the real daemon (`python3 -m timelapse run`) with the synthetic camera in a temp dir."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import cli_env
+
+
+class DaemonProcess:
+    def __init__(self, tmp_path, camera="", capture="interval: 1", storage="", daemon="", env=None):
+        self.dir = Path(tmp_path)
+        self.output = self.dir / "images"
+        self.output.mkdir(exist_ok=True)
+        self.status_file = self.dir / "run/status.json"
+        self.lock_file = self.dir / "run/camera.lock"
+        self.gap_log = self.dir / "gaps.log"
+        self.fault_file = self.dir / "fault"
+        self.log_file = self.dir / "daemon.log"
+        self.config = self.dir / "timelapse.yml"
+        self.write_config(camera=camera, capture=capture, storage=storage, daemon=daemon)
+        self.env = cli_env(TIMELAPSE_SYNTHETIC_FAULT_FILE=str(self.fault_file), **(env or {}))
+        self.process = None
+
+    def write_config(self, camera="", capture="interval: 1", storage="", daemon="", raw=None):
+        text = raw if raw is not None else (
+            f"camera: {{source: synthetic, warmup: 0, resolution: [320, 240]{', ' + camera if camera else ''}}}\n"
+            f"capture: {{{'' if 'timeout' in capture else 'timeout: 2, '}{capture}}}\n"
+            f"storage: {{output_dir: {self.output}{', ' + storage if storage else ''}}}\n"
+            f"daemon: {{status_file: {self.status_file}, lock_file: {self.lock_file}, gap_log: {self.gap_log}, "
+            f"clock_sync_timeout: 0{', ' + daemon if daemon else ''}}}\n")
+        self.config.write_text(text)
+
+    def start(self, *extra_args):
+        self.log = open(self.log_file, "a")
+        self.process = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(self.config),
+                                         *extra_args, "run"], stdout=self.log, stderr=subprocess.STDOUT,
+                                        env=self.env, cwd=self.dir)
+        return self
+
+    def __enter__(self):
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.process:
+            self.log.close()
+
+    def signal(self, signum):
+        self.process.send_signal(signum)
+
+    def stop(self, timeout=5):
+        """Send SIGTERM; return (exit code, seconds it took)."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        return code, time.monotonic() - started
+
+    def status(self):
+        try:
+            return json.loads(self.status_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def logs(self):
+        return self.log_file.read_text()
+
+    def gaps(self):
+        return self.gap_log.read_text().splitlines() if self.gap_log.exists() else []
+
+    def images(self):
+        return sorted(self.output.rglob("*.jpg"))
+
+    def fault(self, word):
+        if word:
+            self.fault_file.write_text(word)
+        elif self.fault_file.exists():
+            self.fault_file.unlink()
+
+    def wait_for(self, predicate, timeout=15, what="condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            if self.process and self.process.poll() is not None:
+                raise AssertionError(f"daemon exited ({self.process.returncode}) waiting for {what}:\n{self.logs()}")
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}; status {self.status()}\n{self.logs()}")
+
+    def wait_for_state(self, state, timeout=15):
+        self.wait_for(lambda: self.status().get("state") == state, timeout, f"state {state}")
+
+    def wait_for_images(self, count, timeout=15):
+        self.wait_for(lambda: len(self.images()) >= count, timeout, f"{count} images")

@@ -1,0 +1,235 @@
+"""The real daemon process with the synthetic camera: slots, signals, reload, recovery, status, notify."""
+
+import datetime
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from daemon_harness import DaemonProcess
+from timelapse.camera.lock import CameraLock
+
+
+def slot_seconds(images):
+    return [int(p.stem[-2:]) + 60 * int(p.stem[2:4]) + 3600 * int(p.stem[:2]) for p in images]
+
+
+def test_captures_land_on_consecutive_wall_clock_slots(tmp_path):
+    with DaemonProcess(tmp_path, capture="interval: 1") as daemon:
+        daemon.wait_for_images(5)
+        status = daemon.status()
+    images = daemon.images()
+    seconds = slot_seconds(images)
+    assert seconds == list(range(seconds[0], seconds[0] + len(seconds)))  # no gaps, no repeats
+    today = datetime.date.today()
+    assert images[0].parent == daemon.output / f"{today:%Y/%m/%d}"
+    for image in images:
+        with Image.open(image) as picture:
+            assert picture.size == (320, 240)
+            picture.load()
+    assert status["state"] == "capturing" and status["last_capture_success"] is True
+    assert status["captures_today"] >= 5 and Path(status["last_image"]).exists()
+
+
+def test_slots_are_multiples_of_the_interval(tmp_path):
+    with DaemonProcess(tmp_path, capture="interval: 3") as daemon:
+        daemon.wait_for_images(2, timeout=12)
+    assert all(second % 3 == 0 for second in slot_seconds(daemon.images()))
+
+
+def test_sigterm_exits_0_within_2_seconds_with_camera_released_and_final_status(tmp_path):
+    with DaemonProcess(tmp_path) as daemon:
+        daemon.wait_for_images(1)
+        code, took = daemon.stop()
+    assert code == 0 and took < 2
+    assert daemon.status()["state"] == "stopped"
+    lock = CameraLock(str(daemon.lock_file))
+    lock.acquire()
+    lock.release()
+
+
+def test_sigterm_during_a_hung_capture_still_exits_within_2_seconds(tmp_path):
+    with DaemonProcess(tmp_path, capture="interval: 1, timeout: 30") as daemon:
+        daemon.wait_for_images(1)
+        daemon.fault("hang")
+        time.sleep(1.5)
+        code, took = daemon.stop()
+    assert code == 0 and took < 2
+
+
+def test_sighup_applies_a_valid_file_from_the_next_slot(tmp_path):
+    with DaemonProcess(tmp_path, capture="interval: 1") as daemon:
+        daemon.wait_for_images(2)
+        daemon.write_config(capture="interval: 2")
+        daemon.signal(signal.SIGHUP)
+        daemon.wait_for(lambda: "reloaded" in daemon.logs(), what="reload")
+        reloaded_at = len(daemon.images())
+        daemon.wait_for_images(reloaded_at + 3, timeout=10)
+        assert daemon.status()["interval"] == 2
+    after = slot_seconds(daemon.images())[reloaded_at + 1:]
+    assert all(second % 2 == 0 for second in after)
+
+
+def test_sighup_with_an_invalid_file_keeps_the_old_settings_and_logs_every_error(tmp_path):
+    with DaemonProcess(tmp_path, capture="interval: 1") as daemon:
+        daemon.wait_for_images(1)
+        daemon.config.write_text("capture:\n  interval: -5\n  jpeg_quality: 0\n")
+        daemon.signal(signal.SIGHUP)
+        daemon.wait_for(lambda: "reload rejected" in daemon.logs(), what="rejection")
+        count = len(daemon.images())
+        daemon.wait_for_images(count + 2)
+        assert daemon.process.poll() is None
+        assert "reload rejected" in daemon.status()["last_error"]
+    logs = daemon.logs()
+    assert "timelapse.yml:2: capture.interval: expected a duration" in logs
+    assert "timelapse.yml:3: capture.jpeg_quality: expected a whole number from 1 to 100" in logs
+
+
+def test_a_failing_camera_is_reported_retried_with_backoff_and_recovers(tmp_path):
+    with DaemonProcess(tmp_path) as daemon:
+        daemon.wait_for_images(1)
+        daemon.fault("fail")
+        daemon.wait_for_state("waiting_for_camera")
+        time.sleep(2.5)  # slots pass while the backoff (5 s) runs: no retry storm
+        status = daemon.status()
+        assert status["consecutive_failures"] >= 1 and "told to fail" in status["last_error"]
+        daemon.fault(None)
+        daemon.wait_for_state("capturing", timeout=10)
+    logs = daemon.logs()
+    assert logs.count("camera disconnected or failing") == 1
+    assert "camera reconnected" in logs
+    assert any("failed: synthetic camera: told to fail" in line for line in daemon.gaps())
+
+
+def test_a_hung_capture_is_abandoned_after_the_timeout_and_the_camera_reopened(tmp_path):
+    with DaemonProcess(tmp_path, capture="interval: 1, timeout: 1") as daemon:
+        daemon.wait_for_images(1)
+        daemon.fault("hang")
+        daemon.wait_for(lambda: "took longer than 1 s" in (daemon.status().get("last_error") or ""), timeout=6,
+                        what="timeout")
+        daemon.fault(None)
+        count = len(daemon.images())
+        daemon.wait_for_images(count + 1, timeout=12)
+
+
+def test_a_driver_that_cannot_be_released_makes_the_daemon_exit_nonzero(tmp_path):
+    with DaemonProcess(tmp_path, capture="interval: 1, timeout: 1") as daemon:
+        daemon.wait_for_images(1)
+        daemon.fault("stuck")
+        assert daemon.process.wait(10) == 1
+    assert "camera stuck" in daemon.logs()
+
+
+def test_no_camera_at_start_waits_then_picks_it_up(tmp_path):
+    daemon = DaemonProcess(tmp_path)
+    daemon.fault("absent")
+    with daemon.start():
+        daemon.wait_for_state("waiting_for_camera")
+        assert daemon.images() == []
+        daemon.fault(None)
+        daemon.wait_for_images(1, timeout=10)
+
+
+def test_invalid_config_at_start_exits_78_listing_every_error(tmp_path):
+    daemon = DaemonProcess(tmp_path)
+    daemon.config.write_text("capture:\n  interval: 0\ncamera:\n  sorce: usb\n")
+    with daemon.start():
+        assert daemon.process.wait(10) == 78
+    logs = daemon.logs()
+    assert "timelapse.yml:2: capture.interval" in logs and "did you mean 'source'" in logs
+    assert "Traceback" not in logs
+
+
+def test_an_existing_image_is_skipped_counted_and_not_overwritten(tmp_path):
+    daemon = DaemonProcess(tmp_path, capture="interval: 1")
+    now = time.time()
+    planted = []
+    for ahead in range(2, 6):
+        when = datetime.datetime.fromtimestamp(int(now) + ahead)
+        path = daemon.output / f"{when:%Y/%m/%d/%H%M%S}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"planted")
+        planted.append(path)
+    with daemon.start():
+        daemon.wait_for(lambda: daemon.status().get("skipped_today", 0) >= 1, what="a skip")
+    assert all(p.read_bytes() == b"planted" for p in planted)
+    assert any("exists" in line for line in daemon.gaps())
+
+
+def test_stale_temporaries_from_a_crash_are_removed_at_start(tmp_path):
+    daemon = DaemonProcess(tmp_path)
+    stale = daemon.output / "2026/01/02/.120000.jpg.99999.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half a jpeg")
+    with daemon.start():
+        daemon.wait_for(lambda: not stale.exists(), what="temp removal")
+    assert "removed 1 unfinished image" in daemon.logs()
+
+
+def test_outside_active_hours_it_idles_until_the_window_opens(tmp_path):
+    now = datetime.datetime.now()
+    start = (now + datetime.timedelta(hours=2)).strftime("%H:%M")
+    end = (now + datetime.timedelta(hours=3)).strftime("%H:%M")
+    with DaemonProcess(tmp_path, capture=f"interval: 1, active_hours: '{start}-{end}'") as daemon:
+        daemon.wait_for_state("idle")
+        time.sleep(1.5)
+        status = daemon.status()
+    assert daemon.images() == []
+    assert status["next_capture"].startswith((now + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_retention_runs_after_a_capture_without_touching_today(tmp_path):
+    daemon = DaemonProcess(tmp_path, storage="cleanup_enabled: true, retention_days: 3")
+    old = daemon.output / "2020/05/06/120000.jpg"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"old")
+    with daemon.start():
+        daemon.wait_for(lambda: not (daemon.output / "2020").exists(), what="retention")
+        daemon.wait_for_images(2)
+
+
+def test_unwritable_output_dir_is_named_with_the_fix_and_the_daemon_keeps_running(tmp_path):
+    daemon = DaemonProcess(tmp_path)
+    daemon.output.rmdir()
+    with daemon.start():
+        daemon.wait_for(lambda: "does not exist; create it" in daemon.logs(), what="the error")
+        time.sleep(1.5)
+        assert daemon.process.poll() is None
+        daemon.output.mkdir()
+        daemon.wait_for_images(1)
+    assert "writing images again" in daemon.logs()
+
+
+def test_gap_log_gets_a_line_per_failed_slot(tmp_path):
+    with DaemonProcess(tmp_path) as daemon:
+        daemon.wait_for_images(1)
+        daemon.fault("fail")
+        daemon.wait_for(lambda: len(daemon.gaps()) >= 3, what="gap lines")
+    for line in daemon.gaps()[:3]:
+        stamp, reason = line.split(" ", 1)
+        datetime.datetime.fromisoformat(stamp)
+        assert reason.startswith("failed:")
+
+
+def test_systemd_notifications_ready_status_and_watchdog(tmp_path):
+    address = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(address)
+    sock.settimeout(10)
+    daemon = DaemonProcess(tmp_path, env={"NOTIFY_SOCKET": address, "WATCHDOG_USEC": "2000000"})
+    with daemon.start():
+        messages = []
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and not (
+                any("WATCHDOG=1" in m for m in messages) and any(m.startswith("STATUS=capturing") for m in messages)):
+            messages.append(sock.recv(4096).decode())
+        code, _ = daemon.stop()
+    sock.close()
+    assert any(m.startswith("READY=1") for m in messages)
+    assert any("WATCHDOG=1" in m for m in messages)
+    assert any(m.startswith("STATUS=capturing") for m in messages)
+    assert code == 0
