@@ -9,13 +9,15 @@ TIMESYNCD_FLAG = "/run/systemd/timesync/synchronized"
 
 
 def clock_synchronized():
-    """Return True if the kernel reports a synchronized clock (adjtimex, read-only)."""
+    """Return True/False as the kernel reports (adjtimex, read-only), None if it cannot be asked."""
     if os.path.exists(TIMESYNCD_FLAG):
         return True
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        timex = ctypes.create_string_buffer(512)  # struct timex, modes = 0: read only
+        timex = ctypes.create_string_buffer(512)  # struct timex with modes = 0: only reads
         state = libc.adjtimex(timex)
     except (OSError, AttributeError):
-        return False
-    return state not in (-1, TIME_ERROR)
+        return None
+    if state == -1:
+        return None  # e.g. a seccomp filter denies adjtimex
+    return state != TIME_ERROR

@@ -186,23 +186,28 @@ class Daemon:
             log.info("removed %d unfinished image(s) left by an earlier crash or power cut", removed)
 
     def wait_for_clock(self):
-        deadline = self.clock.boot() + self.settings.daemon.clock_sync_timeout
-        while not clock_synchronized():
-            if self.stop_requested:
-                return
+        timeout = self.settings.daemon.clock_sync_timeout
+        deadline = self.clock.boot() + timeout
+        while True:
+            synced = clock_synchronized()
+            if synced is None:
+                log.warning("cannot ask the kernel whether the clock is synchronized (adjtimex denied); "
+                            "not waiting for it")
+                break
+            if synced or self.stop_requested:
+                break
             if self.reload_requested:
                 self.apply_reload()
                 deadline = min(deadline, self.clock.boot() + self.settings.daemon.clock_sync_timeout)
             if self.clock.boot() >= deadline:
                 log.warning("clock not synchronized after %g s; capturing anyway, image times may be wrong",
                             self.settings.daemon.clock_sync_timeout)
-                self.update(clock_synced=False)
-                return
+                break
             if self.status["state"] != "waiting_for_clock":
-                log.info("waiting up to %g s for a synchronized clock", self.settings.daemon.clock_sync_timeout)
-                self.set_state("waiting_for_clock", clock_synced=False)
+                log.info("waiting up to %g s for a synchronized clock", timeout)
+                self.set_state("waiting_for_clock")
             self.sleep_until(min(deadline, self.clock.boot() + 1.0))
-        self.update(clock_synced=True)
+        self.update(clock_synced=synced)
 
     def open_camera(self):
         """Try to open the camera; on failure schedule a retry. Return True if open."""
@@ -263,6 +268,7 @@ class Daemon:
 
     def capture_slot(self, slot):
         """Capture the image for ``slot`` (epoch seconds), or record why there is none."""
+        lateness, began = self.clock.wall() - slot, self.clock.boot()
         self.last_slot = slot
         when = datetime.datetime.fromtimestamp(slot)
         if when.date() != self._today:
@@ -278,12 +284,13 @@ class Daemon:
         if not self.session.is_open and not self.open_camera():
             self._capture_failed(slot, self.status["last_error"], reopen=False)
             return
-        started = self.clock.boot()
+        grab_started = self.clock.boot()
         try:
             data = self.session.capture()
         except CameraError as exc:  # includes CaptureTimeout; CameraStuck propagates
             self._capture_failed(slot, str(exc))
             return
+        grab = self.clock.boot() - grab_started
         try:
             written = write_atomically(path, data)
         except StorageError as exc:
@@ -300,10 +307,12 @@ class Daemon:
         if self.storage_failing:
             log.info("writing images again to %s", self.settings.storage.output_dir)
             self.storage_failing = False
-        log.debug("captured %s (%d bytes, %.0f ms)", path, len(data), (self.clock.boot() - started) * 1000)
         self.set_state("capturing", last_capture=iso(slot), last_image=str(path), last_capture_success=True,
                        consecutive_failures=0, captures_today=self.status["captures_today"] + 1)
         self._maybe_apply_retention()
+        overhead = self.clock.boot() - began - grab
+        log.debug("captured %s: %d bytes, started %.2f ms after its slot, grab+encode %.1f ms, overhead %.2f ms",
+                  path, len(data), lateness * 1000, grab * 1000, overhead * 1000)
 
     def _capture_failed(self, slot, error, reopen=True):
         if reopen:

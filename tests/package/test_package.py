@@ -137,6 +137,11 @@ systemctl stop timelapse
 echo "after_stop=$(systemctl is-active timelapse)"
 echo "stop_result=$(systemctl show -p Result --value timelapse) $(systemctl show -p ExecMainStatus --value timelapse)"
 echo "status_stopped=$(timelapse status | head -1)"
+
+systemctl start timelapse
+sleep 8
+echo "bad_start=$(systemctl is-active timelapse) $(systemctl show -p ExecMainStatus --value timelapse) $(systemctl show -p NRestarts --value timelapse)"
+echo "adjtimex_denied=$(journalctl -u timelapse --no-pager | grep -c 'adjtimex denied')"
 cp /root/shipped.yml $CFG
 """
 
@@ -164,6 +169,8 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     assert got["after_stop"] == "inactive"
     assert got["stop_result"] == "success 0"
     assert "not running" in got["status_stopped"]
+    assert got["bad_start"] == "failed 78 0"  # exit 78 and no restart loop
+    assert got["adjtimex_denied"] == "0"  # the unit's seccomp filter lets the clock state be read
 
 
 def build_upgrade(version):
