@@ -8,13 +8,15 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from conftest import cli_env
 
 
 class DaemonProcess:
-    def __init__(self, tmp_path, camera="", capture="interval: 1", storage="", daemon="", env=None):
+    def __init__(self, tmp_path, camera="", capture="interval: 1", storage="", daemon="", env=None, output=None):
         self.dir = Path(tmp_path)
-        self.output = self.dir / "images"
+        self.output = Path(output) if output else self.dir / "images"
         self.output.mkdir(exist_ok=True)
         self.status_file = self.dir / "run/status.json"
         self.lock_file = self.dir / "run/camera.lock"
@@ -27,13 +29,20 @@ class DaemonProcess:
         self.process = None
 
     def write_config(self, camera="", capture="interval: 1", storage="", daemon="", raw=None):
-        text = raw if raw is not None else (
-            f"camera: {{source: synthetic, warmup: 0, resolution: [320, 240]{', ' + camera if camera else ''}}}\n"
-            f"capture: {{{'' if 'timeout' in capture else 'timeout: 2, '}{capture}}}\n"
-            f"storage: {{output_dir: {self.output}{', ' + storage if storage else ''}}}\n"
-            f"daemon: {{status_file: {self.status_file}, lock_file: {self.lock_file}, gap_log: {self.gap_log}, "
-            f"clock_sync_timeout: 0{', ' + daemon if daemon else ''}}}\n")
-        self.config.write_text(text)
+        """Write the test config; each argument is "key: value, ..." overriding the harness defaults."""
+        if raw is None:
+            sections = {
+                "camera": {"source": "synthetic", "warmup": 0, "resolution": [320, 240]},
+                "capture": {"timeout": 2},
+                "storage": {"output_dir": str(self.output)},
+                "daemon": {"status_file": str(self.status_file), "lock_file": str(self.lock_file),
+                           "gap_log": str(self.gap_log), "clock_sync_timeout": 0},
+            }
+            for name, overrides in (("camera", camera), ("capture", capture), ("storage", storage),
+                                    ("daemon", daemon)):
+                sections[name].update(yaml.safe_load("{" + overrides + "}") or {})
+            raw = yaml.safe_dump(sections, default_flow_style=False)
+        self.config.write_text(raw)
 
     def start(self, *extra_args):
         self.log = open(self.log_file, "a")

@@ -85,11 +85,11 @@ class CameraLock:
 
 
 def _command():
-    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "timelapse"
-    if name in ("__main__.py", "-m", "-c"):
-        name = "timelapse"
-    args = [a for a in sys.argv[1:] if not a.startswith("-")][:1]
-    return " ".join([name, *args])
+    """Return "timelapse run" / "timelapse snapshot": who holds the camera, for the busy message."""
+    from timelapse.cli import COMMANDS
+
+    command = next((arg for arg in sys.argv[1:] if arg in COMMANDS), None)
+    return f"timelapse {command}" if command else "timelapse"
 
 
 def read_holder(path):
