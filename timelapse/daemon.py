@@ -16,6 +16,7 @@ from timelapse import __version__, config
 from timelapse.clock import clock_synchronized
 from timelapse.errors import CameraError, ConfigError, EXIT_CONFIG, EXIT_FAILURE, StorageError
 from timelapse.logsetup import set_level, setup_logging
+from timelapse.memory import keep_memory_flat
 from timelapse.notify import Notifier
 from timelapse.retention import apply_retention
 from timelapse.schedule import clock_stepped, in_window, missed_between, next_slot, window_opens
@@ -403,4 +404,5 @@ def run_command(args):
     """`timelapse run`: load the configuration (exit 78 if invalid) and run the daemon."""
     settings = config.load(args.config)
     setup_logging("debug" if args.debug else settings.daemon.log_level)
+    keep_memory_flat()
     return Daemon(settings).run()

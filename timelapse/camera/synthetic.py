@@ -43,24 +43,19 @@ class SyntheticCamera(Camera):
         self.clock = clock
         self.opens = self.captures = self.closes = 0
         self._released = threading.Event()
-        self._base = None
+        self._ramp_x = self._ramp_y = None
 
     def open(self):
         if current_fault() == "absent":
             raise CameraUnavailable("synthetic camera: told to be absent")
         width, height = self.settings.resolution
-        x = np.linspace(0, 255, width, dtype=np.float32)
-        y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
-        base = np.empty((height, width, 3), dtype=np.uint8)
-        base[..., 0] = x
-        base[..., 1] = y
-        base[..., 2] = (x + y) / 2
-        self._base = base
+        self._ramp_x = np.linspace(0, 255, width).astype(np.uint8)
+        self._ramp_y = np.linspace(0, 255, height).astype(np.uint8)[:, None]
         self._released.clear()
         self.opens += 1
 
     def capture(self):
-        if self._base is None:
+        if self._ramp_x is None:
             raise CameraError("synthetic camera: capture before open")
         fault = current_fault()
         if fault == "fail":
@@ -71,14 +66,19 @@ class SyntheticCamera(Camera):
         if fault == "stuck":
             threading.Event().wait()
         now = self.clock()
-        shift = int(now.timestamp() * 40) % self._base.shape[1]
-        frame = np.roll(self._base, shift, axis=1)
+        moving = np.roll(self._ramp_x, int(now.timestamp() * 40) % self._ramp_x.size)
+        # One frame-sized buffer, filled in place and freed after encoding: nothing
+        # frame-sized stays resident between captures.
+        frame = np.empty((self._ramp_y.size, moving.size, 3), dtype=np.uint8)
+        frame[..., 0] = moving
+        frame[..., 1] = self._ramp_y
+        np.add(moving >> 1, self._ramp_y >> 1, out=frame[..., 2])
         self.captures += 1
         return encode_rgb(_draw_time(frame, now), self.settings.resolution, self.jpeg_quality)
 
     def close(self):
         self._released.set()
-        self._base = None
+        self._ramp_x = self._ramp_y = None
         self.closes += 1
 
     def describe(self):
@@ -86,13 +86,16 @@ class SyntheticCamera(Camera):
 
 
 def _draw_time(frame, when):
-    """Return a PIL image of ``frame`` with ``when`` written large in its top-left corner."""
+    """Write ``when`` large into the top-left corner of ``frame`` (in place); return it as a PIL image."""
     from PIL import Image, ImageDraw
 
-    image = Image.fromarray(frame)
     text = when.strftime("%Y-%m-%d %H:%M:%S")
-    label = Image.new("RGB", (6 * len(text) + 4, 14), (0, 0, 0))
-    ImageDraw.Draw(label).text((2, 1), text, fill=(255, 255, 255))
-    scale = max(1, image.width // 4 // label.width)
-    image.paste(label.resize((label.width * scale, label.height * scale), Image.NEAREST), (8, 8))
-    return image
+    label = Image.new("L", (6 * len(text) + 4, 14), 0)
+    ImageDraw.Draw(label).text((2, 1), text, fill=255)
+    scale = max(1, frame.shape[1] // 4 // label.width)
+    big = np.asarray(label.resize((label.width * scale, label.height * scale), Image.NEAREST))
+    height, width = min(big.shape[0], frame.shape[0] - 8), min(big.shape[1], frame.shape[1] - 8)
+    if height > 0 and width > 0:
+        frame[8:8 + height, 8:8 + width] = big[:height, :width, None]
+    # frombuffer shares the frame's memory: no full-frame copy per capture.
+    return Image.frombuffer("RGB", (frame.shape[1], frame.shape[0]), frame, "raw", "RGB", 0, 1)

@@ -1,0 +1,328 @@
+#!/usr/bin/python3
+"""`make bench`: measure SPEC section 10's targets; print a table, write bench/results.json.
+
+Runs the real daemon (`python3 -m timelapse run`) from this tree with the synthetic 1080p
+camera. `--smoke` does a little of everything, so CI notices when the bench rots.
+"""
+
+import argparse
+import datetime
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from timelapse.retention import day_dirs_older_than  # noqa: E402
+from timelapse.storage import write_atomically  # noqa: E402
+
+TREE_CACHE = Path("/var/tmp/timelapse-bench-tree")
+LOG_LINE = re.compile(r"started ([\d.-]+) ms after its slot, grab\+encode ([\d.]+) ms, overhead ([\d.]+) ms")
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+class Run:
+    """One daemon process in a scratch directory: images on disk, status and lock on tmpfs."""
+
+    def __init__(self, work, name, interval, camera, extra_env=None):
+        self.dir = Path(work) / name
+        self.run_dir = Path(tempfile.mkdtemp(prefix="timelapse-bench-", dir="/dev/shm"))
+        (self.dir / "images").mkdir(parents=True)
+        self.config = self.dir / "timelapse.yml"
+        self.config.write_text(
+            f"camera: {{{camera}, warmup: 0}}\ncapture: {{interval: {interval}}}\n"
+            f"storage: {{output_dir: {self.dir / 'images'}, warn_threshold: 99, stop_threshold: 100}}\n"
+            f"daemon: {{status_file: {self.run_dir}/status.json, lock_file: {self.run_dir}/camera.lock, "
+            f"clock_sync_timeout: 0}}\n")
+        self.log = self.dir / "daemon.log"
+        env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), (extra_env or {}).get("PYTHONPATH")]))
+        self.spawned = time.time()
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(self.config),
+                                             "--debug", "run"], stdout=log, stderr=subprocess.STDOUT, env=env)
+
+    def images(self):
+        return sorted((self.dir / "images").rglob("*.jpg"))
+
+    def captures(self):
+        return [tuple(map(float, m.groups())) for m in LOG_LINE.finditer(self.log.read_text())]
+
+    def wait_for_captures(self, count, timeout):
+        deadline = time.monotonic() + timeout
+        while len(self.captures()) < count:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"daemon did not capture {count} images:\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def proc(self, name):
+        return Path(f"/proc/{self.process.pid}/{name}").read_text()
+
+    def rss_mb(self):
+        return int(re.search(r"VmRSS:\s+(\d+)", self.proc("status")).group(1)) / 1024
+
+    def write_bytes(self):
+        return int(re.search(r"write_bytes:\s+(\d+)", self.proc("io")).group(1))
+
+    def voluntary_switches(self):
+        total = 0
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                total += int(re.search(r"voluntary_ctxt_switches:\s+(\d+)", (task / "status").read_text()).group(1))
+            except (OSError, AttributeError):
+                pass
+        return total
+
+    def has_loaded(self, library):
+        return library in self.proc("maps")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+SYNTHETIC = "source: synthetic, resolution: [1920, 1080]"
+
+
+def lateness(work, count, loaded):
+    hogs = []
+    if loaded:
+        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    run = Run(work, f"lateness-{'loaded' if loaded else 'idle'}", 1, SYNTHETIC)
+    try:
+        run.wait_for_captures(1, 30)
+        written_before, first = run.write_bytes(), len(run.captures())
+        run.wait_for_captures(first + count, count * 1.5 + 30)
+        written = run.write_bytes() - written_before
+        records = run.captures()[first:first + count]
+        names = [p.stem for p in run.images()]
+    finally:
+        run.stop()
+        for hog in hogs:
+            hog.kill()
+    late = [r[0] for r in records]
+    seconds = [int(n[:2]) * 3600 + int(n[2:4]) * 60 + int(n[4:]) for n in names]
+    missed = sum(b - a - 1 for a, b in zip(seconds, seconds[1:]) if b > a)
+    tenth = max(1, count // 10)
+    sizes = [p.stat().st_size for p in run.images()]
+    return {
+        "captures": count, "lateness_ms_p50": percentile(late, 0.5), "lateness_ms_p99": percentile(late, 0.99),
+        "lateness_ms_max": max(late), "missed_slots": missed,
+        "drift_ms_last_vs_first_tenth": statistics.mean(late[-tenth:]) - statistics.mean(late[:tenth]),
+        "grab_encode_ms_p50": percentile([r[1] for r in records], 0.5),
+        "overhead_ms_p50": percentile([r[2] for r in records], 0.5),
+        "overhead_ms_p99": percentile([r[2] for r in records], 0.99),
+        "bytes_written_per_capture": written / count, "image_bytes_mean": statistics.mean(sizes),
+    }
+
+
+def idle_wakeups(work, window):
+    run = Run(work, "idle", 60, SYNTHETIC)
+    try:
+        time.sleep(3)
+        before = run.voluntary_switches()
+        time.sleep(window)
+        switches = run.voluntary_switches() - before
+        captured = len(run.captures())
+    finally:
+        run.stop()
+    return {"window_s": window, "voluntary_switches_per_minute": switches * 60 / window,
+            "captures_in_window": captured}
+
+
+def first_capture(work, name, camera, extra_env=None, library=None):
+    run = Run(work, name, 1, camera, extra_env)
+    try:
+        run.wait_for_captures(1, 30)
+        text = run.log.read_text()
+        connected = re.search(r"^(\S+ \S+) INFO camera connected", text, re.M).group(1)
+        ready = datetime.datetime.strptime(connected, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        result = {"rss_mb_after_first_capture": run.rss_mb(), "startup_to_camera_ready_s": ready - run.spawned,
+                  "cv2_loaded": run.has_loaded("cv2")}
+    finally:
+        run.stop()
+    return result
+
+
+def usb_video(work):
+    import cv2
+    import numpy as np
+    path = Path(work) / "camera.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5, (1920, 1080))
+    for index in range(200):
+        frame = np.full((1080, 1920, 3), index, dtype=np.uint8)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def retention_search(days, per_day):
+    tree = TREE_CACHE / f"{days}x{per_day}"
+    marker = tree / ".complete"
+    if not marker.exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        start = datetime.date(2025, 1, 1)
+        for offset in range(days):
+            day = start + datetime.timedelta(days=offset)
+            folder = tree / f"{day:%Y/%m/%d}"
+            folder.mkdir(parents=True)
+            for minute in range(per_day):
+                os.close(os.open(folder / f"{minute // 60:02d}{minute % 60:02d}00.jpg", os.O_CREAT | os.O_WRONLY))
+        marker.touch()
+    cutoff = datetime.date(2025, 1, 1) + datetime.timedelta(days=days)
+    timings = []
+    for _ in range(20):
+        started = time.perf_counter()
+        found = day_dirs_older_than(tree, cutoff)
+        timings.append((time.perf_counter() - started) * 1000)
+    assert len(found) == days
+    return {"days": days, "images": days * per_day, "search_ms_p50": percentile(timings, 0.5),
+            "search_ms_max": max(timings)}
+
+
+def jpeg_encode(repeats):
+    import cv2
+    import numpy as np
+    from PIL import Image
+    results = {}
+    rng = np.random.default_rng(0)
+    for label, (width, height) in (("1080p", (1920, 1080)), ("12MP", (4056, 3040))):
+        x = np.linspace(0, 255, width, dtype=np.float32)
+        y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+        frame = np.stack([x + 0 * y, y + 0 * x, (x + y) / 2], axis=-1)
+        frame = np.clip(frame + rng.normal(0, 12, frame.shape), 0, 255).astype(np.uint8)  # sensor-like noise
+        image = Image.fromarray(frame)
+        pil, ocv = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            image.save(io.BytesIO(), "JPEG", quality=85)
+            pil.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+            ocv.append((time.perf_counter() - started) * 1000)
+        results[label] = {"pil_ms_p50": percentile(pil, 0.5), "opencv_ms_p50": percentile(ocv, 0.5)}
+    return results
+
+
+def write_cost(work, repeats):
+    data = os.urandom(600_000)  # a 1080p JPEG's size; random bytes defeat any compression
+    results = {}
+    for fsync in (True, False):
+        folder = Path(work) / f"writes-{fsync}"
+        timings = []
+        for index in range(repeats):
+            started = time.perf_counter()
+            write_atomically(folder / f"{index:06d}.jpg", data, fsync=fsync)
+            timings.append((time.perf_counter() - started) * 1000)
+        results["fsync" if fsync else "no_fsync"] = {"ms_p50": percentile(timings, 0.5),
+                                                      "ms_p90": percentile(timings, 0.9)}
+    return results
+
+
+def table(results):
+    idle, loaded = results["lateness_idle"], results["lateness_loaded"]
+    rows = [
+        ("capture lateness p50 / p99 / max (idle)",
+         f"{idle['lateness_ms_p50']:.2f} / {idle['lateness_ms_p99']:.2f} / {idle['lateness_ms_max']:.2f} ms",
+         "p99 < 5 ms", idle["lateness_ms_p99"] < 5),
+        ("capture lateness p50 / p99 / max (CPU loaded)",
+         f"{loaded['lateness_ms_p50']:.2f} / {loaded['lateness_ms_p99']:.2f} / {loaded['lateness_ms_max']:.2f} ms",
+         "(reported)", None),
+        (f"drift over {idle['captures']} captures (idle; missed slots)",
+         f"{idle['drift_ms_last_vs_first_tenth']:+.2f} ms ({idle['missed_slots']} missed)", "none",
+         abs(idle["drift_ms_last_vs_first_tenth"]) < 5 and idle["missed_slots"] == 0),
+        ("voluntary context switches / min, idle at 60 s",
+         f"{results['idle']['voluntary_switches_per_minute']:.1f} "
+         f"({results['idle']['captures_in_window']} capture in window)", "<= 2 wakeups / interval", None),
+        ("daemon overhead per capture p50 / p99",
+         f"{idle['overhead_ms_p50']:.2f} / {idle['overhead_ms_p99']:.2f} ms", "< 2 ms", idle["overhead_ms_p50"] < 2),
+        ("grab + encode, synthetic 1080p p50", f"{idle['grab_encode_ms_p50']:.1f} ms", "(reported)", None),
+        ("bytes to disk per capture / image size",
+         f"{idle['bytes_written_per_capture']:.0f} / {idle['image_bytes_mean']:.0f}", "equal",
+         idle["bytes_written_per_capture"] <= idle["image_bytes_mean"] * 1.1 + 8192),
+        ("RSS after first capture: synthetic", f"{results['synthetic']['rss_mb_after_first_capture']:.1f} MB",
+         "< 45 MB", results["synthetic"]["rss_mb_after_first_capture"] < 45),
+        ("RSS after first capture: picamera (stand-in)",
+         f"{results['picamera']['rss_mb_after_first_capture']:.1f} MB", "< 45 MB",
+         results["picamera"]["rss_mb_after_first_capture"] < 45),
+        ("RSS after first capture: USB (video file)", f"{results['usb']['rss_mb_after_first_capture']:.1f} MB",
+         "(reported)", None),
+        ("startup to camera ready (synthetic, no warmup)",
+         f"{results['synthetic']['startup_to_camera_ready_s'] * 1000:.0f} ms", "< 500 ms",
+         results["synthetic"]["startup_to_camera_ready_s"] < 0.5),
+        (f"retention candidate search, {results['retention']['days']} days / {results['retention']['images']} images",
+         f"{results['retention']['search_ms_p50']:.2f} ms", "< 5 ms", results["retention"]["search_ms_p50"] < 5),
+        ("JPEG encode 1080p (Pillow / OpenCV)",
+         f"{results['jpeg']['1080p']['pil_ms_p50']:.1f} / {results['jpeg']['1080p']['opencv_ms_p50']:.1f} ms",
+         "(reported)", None),
+        ("JPEG encode 12 MP (Pillow / OpenCV)",
+         f"{results['jpeg']['12MP']['pil_ms_p50']:.1f} / {results['jpeg']['12MP']['opencv_ms_p50']:.1f} ms",
+         "(reported)", None),
+        ("atomic 600 kB write, with / without fdatasync",
+         f"{results['writes']['fsync']['ms_p50']:.2f} / {results['writes']['no_fsync']['ms_p50']:.2f} ms",
+         "(reported)", None),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'measure':<{width}}  {'measured':<34}  {'target':<24}  ok", "-" * (width + 66)]
+    for name, value, target, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        lines.append(f"{name:<{width}}  {value:<34}  {target:<24}  {mark}")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a quick pass over everything (CI)")
+    args = parser.parse_args()
+    smoke = args.smoke
+    work = Path(tempfile.mkdtemp(prefix="timelapse-bench-", dir="/var/tmp"))
+    try:
+        results = {"machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+                              f"{platform.platform()}, Python {platform.python_version()}",
+                   "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "smoke": smoke}
+        print("lateness, idle ...", flush=True)
+        results["lateness_idle"] = lateness(work, 5 if smoke else 100, loaded=False)
+        print("lateness, CPU loaded ...", flush=True)
+        results["lateness_loaded"] = lateness(work, 5 if smoke else 100, loaded=True)
+        print("idle wakeups ...", flush=True)
+        results["idle"] = idle_wakeups(work, 5 if smoke else 60)
+        print("first capture: synthetic, picamera stand-in, USB ...", flush=True)
+        results["synthetic"] = first_capture(work, "synthetic", SYNTHETIC)
+        results["picamera"] = first_capture(work, "picamera", "source: picamera, resolution: [1920, 1080]",
+                                            {"PYTHONPATH": str(ROOT / "tests/fakes")})
+        results["usb"] = first_capture(work, "usb", f"source: usb, device: {usb_video(work)}, "
+                                                    "resolution: [1920, 1080]")
+        print("retention candidate search ...", flush=True)
+        results["retention"] = retention_search(*((30, 10) if smoke else (365, 1440)))
+        results["jpeg"] = jpeg_encode(2 if smoke else 10)
+        results["writes"] = write_cost(work, 5 if smoke else 40)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = table(results)
+    print(f"\n{results['machine']}\n{results['date']}{' (smoke run)' if smoke else ''}\n\n{text}")
+    if not smoke:
+        (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        print(f"\nwritten: {HERE / 'results.json'}")
+    for metric in ("synthetic", "picamera"):
+        if results[metric]["cv2_loaded"]:
+            raise SystemExit(f"cv2 was loaded on the {metric} path")
+
+
+if __name__ == "__main__":
+    main()
