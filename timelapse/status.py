@@ -99,7 +99,7 @@ def format_status(status, path, now=None):
          ("synchronized" if status.get("clock_synced") else "NOT synchronized (image times may be wrong)")),
         ("last error", status.get("last_error")),
         ("failures in a row", status.get("consecutive_failures") or None),
-        ("config", status.get("config_loaded")),
+        ("config loaded", status.get("config_loaded")),
         ("started", status.get("started")),
     ]
     lines += [f"  {label + ':':<19}{value}" for label, value in rows if value not in (None, "")]
