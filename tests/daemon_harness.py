@@ -1,7 +1,6 @@
 """Run the real daemon (`python3 -m timelapse run`) with the synthetic camera in a temp dir."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -1,13 +1,11 @@
 """The real daemon process with the synthetic camera: slots, signals, reload, recovery, status, notify."""
 
 import datetime
-import os
 import signal
 import socket
 import time
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from daemon_harness import DaemonProcess

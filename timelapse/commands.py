@@ -56,7 +56,7 @@ def snapshot(args):
     from timelapse.camera import make_camera
     from timelapse.camera.lock import CameraLock
     from timelapse.camera.runner import call_with_timeout
-    from timelapse.errors import CameraBusy, StorageError
+    from timelapse.errors import CameraBusy
     from timelapse.status import read_status
     from timelapse.storage import storage_error
 

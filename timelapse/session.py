@@ -6,7 +6,7 @@ import random
 from timelapse.camera import make_camera
 from timelapse.camera.lock import CameraLock
 from timelapse.camera.runner import call_with_timeout
-from timelapse.errors import CameraError, CaptureTimeout
+from timelapse.errors import CaptureTimeout
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class CameraSession:
             return
         self.lock.acquire()
         try:
-            self.camera = make_camera(self.settings, self.jpeg_quality)
+            # While the camera stays missing, auto-detection's reasons go to debug: said once is enough.
+            self.camera = make_camera(self.settings, self.jpeg_quality,
+                                      report=log.debug if self.disconnected else log.info)
             self.description = self.camera.describe()
             self._call(self.camera.open, self.timeout + self.settings.warmup, "open")
         except BaseException:
@@ -107,6 +109,3 @@ class CameraSession:
             self.description = settings.source
             self.failures, self.retry_at, self.disconnected = 0, 0.0, False
         return changed
-
-
-__all__ = ["CameraSession", "CameraStuck", "CameraError", "backoff_delay"]

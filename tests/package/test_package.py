@@ -9,7 +9,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "/etc/timelapse/timelapse.yml"

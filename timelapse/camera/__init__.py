@@ -12,9 +12,12 @@ BACKENDS = {
 }
 
 
-def make_camera(settings, jpeg_quality):
-    """Return an unopened camera for ``settings``, resolving ``auto``; raise CameraUnavailable if none."""
-    source, device = choose(settings)
+def make_camera(settings, jpeg_quality, report=None):
+    """Return an unopened camera for ``settings``, resolving ``auto``; raise CameraUnavailable if none.
+
+    ``report`` receives the reasons ``auto`` passed over each kind of camera (default: logged at info).
+    """
+    source, device = choose(settings, report) if report else choose(settings)
     if source is None:
         raise CameraUnavailable(device)
     module_name, class_name = BACKENDS[source]

@@ -61,8 +61,8 @@ def _read(path):
         return None
 
 
-def choose(settings):
-    """Return (source, device) for ``settings``; for ``auto``, log why each option was passed over.
+def choose(settings, report=log.info):
+    """Return (source, device) for ``settings``; for ``auto``, ``report`` why each option was passed over.
 
     Return (None, reason) when ``auto`` finds no camera.
     """
@@ -70,13 +70,13 @@ def choose(settings):
         return settings.source, settings.device
     cameras, reason = pi_cameras()
     if cameras:
-        log.info("camera auto: using Raspberry Pi camera %s", cameras[0].get("Model", "0"))
+        report("camera auto: using Raspberry Pi camera %s", cameras[0].get("Model", "0"))
         return "picamera", 0
-    log.info("camera auto: no Pi camera: %s", reason)
+    report("camera auto: no Pi camera: %s", reason)
     devices = v4l2_capture_devices()
     if devices:
         chosen = devices[0]
-        log.info("camera auto: using USB camera %s (%s)", chosen.stable_path or chosen.path, chosen.name)
+        report("camera auto: using USB camera %s (%s)", chosen.stable_path or chosen.path, chosen.name)
         return "usb", chosen.stable_path or chosen.path
-    log.info("camera auto: no USB camera: no V4L2 capture device in /sys/class/video4linux")
+    report("camera auto: no USB camera: no V4L2 capture device in /sys/class/video4linux")
     return None, "no camera found (no Pi camera, no USB camera)"
