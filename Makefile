@@ -54,7 +54,7 @@ lint: deps $(DEB)
 
 package-test: deps $(DEB)
 	@[ "$$(id -u)" = 0 ] || { echo "package tests need root (chroot, systemd-nspawn): sudo make package-test"; exit 1; }
-	TIMELAPSE_DEB=$(CURDIR)/$(DEB) $(PYTEST) -v tests/package
+	TIMELAPSE_DEB=$(CURDIR)/$(DEB) $(PYTEST) -v -rP tests/package
 
 # The .deb build runs the suite again, under Debian's interpreter from the build tree;
 # package-test includes lintian.
