@@ -132,18 +132,23 @@ def lateness(work, count, loaded):
     }
 
 
-def idle_wakeups(work, window):
-    run = Run(work, "idle", 60, SYNTHETIC)
+def idle_wakeups(work, interval):
+    """Voluntary context switches of the daemon's threads between captures, and per whole interval."""
+    run = Run(work, "idle", interval, SYNTHETIC)
     try:
-        time.sleep(3)
-        before = run.voluntary_switches()
-        time.sleep(window)
-        switches = run.voluntary_switches() - before
-        captured = len(run.captures())
+        run.wait_for_captures(1, interval + 20)
+        time.sleep(0.5)
+        start = run.voluntary_switches()
+        quiet = interval - 2.0  # a window that holds no capture
+        time.sleep(quiet)
+        between = run.voluntary_switches() - start
+        run.wait_for_captures(2, interval + 20)
+        time.sleep(0.5)
+        whole = run.voluntary_switches() - start  # one interval, one capture
     finally:
         run.stop()
-    return {"window_s": window, "voluntary_switches_per_minute": switches * 60 / window,
-            "captures_in_window": captured}
+    return {"interval_s": interval, "switches_per_minute_between_captures": between * 60 / quiet,
+            "switches_per_interval_with_its_capture": whole}
 
 
 def first_capture(work, name, camera, extra_env=None, library=None):
@@ -247,9 +252,11 @@ def table(results):
         (f"drift over {idle['captures']} captures (idle; missed slots)",
          f"{idle['drift_ms_last_vs_first_tenth']:+.2f} ms ({idle['missed_slots']} missed)", "none",
          abs(idle["drift_ms_last_vs_first_tenth"]) < 5 and idle["missed_slots"] == 0),
-        ("voluntary context switches / min, idle at 60 s",
-         f"{results['idle']['voluntary_switches_per_minute']:.1f} "
-         f"({results['idle']['captures_in_window']} capture in window)", "<= 2 wakeups / interval", None),
+        (f"idle wakeups / min between captures ({results['idle']['interval_s']} s interval)",
+         f"{results['idle']['switches_per_minute_between_captures']:.1f}", "<= 2 / interval",
+         results["idle"]["switches_per_minute_between_captures"] * results["idle"]["interval_s"] / 60 <= 2),
+        ("voluntary switches per interval, its capture included",
+         f"{results['idle']['switches_per_interval_with_its_capture']:.1f}", "(reported)", None),
         ("daemon overhead per capture p50 / p99",
          f"{idle['overhead_ms_p50']:.2f} / {idle['overhead_ms_p99']:.2f} ms", "< 2 ms", idle["overhead_ms_p50"] < 2),
         ("grab + encode, synthetic 1080p p50", f"{idle['grab_encode_ms_p50']:.1f} ms", "(reported)", None),
@@ -301,7 +308,7 @@ def main():
         print("lateness, CPU loaded ...", flush=True)
         results["lateness_loaded"] = lateness(work, 5 if smoke else 100, loaded=True)
         print("idle wakeups ...", flush=True)
-        results["idle"] = idle_wakeups(work, 5 if smoke else 60)
+        results["idle"] = idle_wakeups(work, 5 if smoke else 60)  # voluntary switches of live threads
         print("first capture: synthetic, picamera stand-in, USB ...", flush=True)
         results["synthetic"] = first_capture(work, "synthetic", SYNTHETIC)
         results["picamera"] = first_capture(work, "picamera", "source: picamera, resolution: [1920, 1080]",
