@@ -37,6 +37,14 @@ def test_a_missed_slot_is_skipped_never_made_up():
     assert missed_between(previous, slot, 60) == 2
 
 
+def test_after_a_suspend_the_missed_slots_are_counted_not_made_up():
+    previous = BASE + 20
+    resumed = previous + 600.4  # ten minutes suspended
+    slot = next_slot(resumed, 60, after=previous, offset=UTC)
+    assert slot == previous + 660
+    assert missed_between(previous, slot, 60) == 10
+
+
 def test_slots_follow_local_time_across_a_utc_offset():
     india = lambda wall: 5 * 3600 + 1800  # noqa: E731
     slot = next_slot(BASE, 3600, offset=india)

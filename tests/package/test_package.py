@@ -61,6 +61,12 @@ def test_install_resolves_dependencies_and_sets_up_the_service_user(chroot, deb)
     assert chroot.run(f"timelapse check-config {CONFIG}").stdout.startswith("OK")
 
 
+def test_the_autopkgtest_smoke_test_passes_on_the_installed_package(chroot):
+    shutil.copy(ROOT / "debian/tests/smoke", chroot.path("/srv/smoke"))
+    result = chroot.run("mkdir -p /srv/autopkgtest-tmp && AUTOPKGTEST_TMP=/srv/autopkgtest-tmp sh /srv/smoke 2>&1")
+    assert "OK: /etc/timelapse/timelapse.yml" in result.stdout and "snap.jpg" in result.stdout
+
+
 def test_manuals_render(chroot):
     for page, title in (("timelapse", "TIMELAPSE(1)"), ("timelapse.yml", "TIMELAPSE.YML(5)")):
         assert title in chroot.run(f"MANWIDTH=80 man {page}").stdout
@@ -86,6 +92,7 @@ def test_reinstall_and_reconfigure_are_idempotent_and_warn_on_a_bad_config(chroo
     chroot.run(f"sed -i 's|^  output_dir: /var/lib/timelapse|  output_dir: /srv/timelapse-images|; "
                f"s/^  interval: -5/  interval: 60/' {CONFIG} && dpkg-reconfigure timelapse")
     assert chroot.run("stat -c %U /srv/timelapse-images").stdout.strip() == "timelapse"
+    assert "ReadWritePaths=/srv/timelapse-images" in chroot.run("dpkg-reconfigure timelapse 2>&1").stdout
     chroot.run(f"cp /root/timelapse.yml.good {CONFIG}")
     assert chroot.run("id -u timelapse").stdout == uid
 
