@@ -204,6 +204,20 @@ def test_a_failing_camera_is_reported_retried_with_backoff_and_recovers(tmp_path
     assert any("failed: synthetic camera: told to fail" in line for line in daemon.gaps())
 
 
+def test_backoff_is_honoured_slots_without_a_camera_make_no_attempt(tmp_path):
+    daemon = DaemonProcess(tmp_path, capture="interval: 1")
+    with daemon.start("--debug"):
+        daemon.wait_for_images(1)
+        daemon.fault("fail")
+        daemon.wait_for(lambda: "camera disconnected" in daemon.logs(), what="the first failure")
+        time.sleep(8)
+    attempts = daemon.logs().count("camera disconnected") + daemon.logs().count("camera still failing")
+    skipped = [line for line in daemon.gaps() if "camera unavailable, next attempt in" in line]
+    assert attempts <= 2  # first failure, then one retry after 5-6 s; not one per slot
+    assert len(skipped) >= 5
+    assert all(line.count("camera unavailable") == 1 for line in skipped)
+
+
 def test_a_hung_capture_is_abandoned_after_the_timeout_and_the_camera_reopened(tmp_path):
     with DaemonProcess(tmp_path, capture="interval: 1, timeout: 1") as daemon:
         daemon.wait_for_images(1)

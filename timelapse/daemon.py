@@ -14,7 +14,7 @@ import time
 
 from timelapse import __version__, config
 from timelapse.clock import clock_synchronized
-from timelapse.errors import CameraError, ConfigError, EXIT_CONFIG, EXIT_FAILURE, StorageError
+from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
 from timelapse.logsetup import set_level, setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.notify import Notifier
@@ -160,10 +160,6 @@ class Daemon:
             log.error("camera stuck: %s; exiting so that systemd restarts the service", exc)
             self.status["last_error"] = str(exc)
             code = EXIT_FAILURE
-        except ConfigError as exc:
-            log.error("configuration error: %s", exc)
-            self.status["last_error"] = str(exc)
-            code = EXIT_CONFIG
         self.notifier.send(stopping=1)
         self.session.close()
         self.set_state("stopped", next_capture=None)
@@ -214,7 +210,7 @@ class Daemon:
         """Try to open the camera; on failure schedule a retry. Return True if open."""
         try:
             self.session.open()
-        except CameraError as exc:
+        except (CameraError, ConfigError) as exc:  # ConfigError: a control this camera does not have
             self.session.failed(exc, self.clock.boot())
             self.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
             return False
@@ -246,9 +242,6 @@ class Daemon:
                 self.update(next_capture=iso(slot))
                 self.sleep_until(self.session.retry_at)
                 continue
-            missed = missed_between(self.last_slot, slot, capture.interval) if after is not None else 0
-            if missed:
-                self.gap(slot - capture.interval, f"missed {missed} slot(s): capture overran or system suspended")
             self.update(next_capture=iso(slot))
             offset = wall - boot
             if not self.sleep_until(boot + (slot - wall)):
@@ -257,6 +250,10 @@ class Daemon:
             if clock_stepped(offset, wall, boot):
                 log.warning("the wall clock stepped by %+.0f s; re-aligning the schedule", (wall - boot) - offset)
                 slot = float(math.floor(wall))  # capture now, by the new clock; never a burst
+            elif after is not None:
+                missed = missed_between(after, slot, capture.interval)
+                if missed:
+                    self.gap(after + capture.interval, f"missed {missed} slot(s): capture overran or system suspended")
             self.capture_slot(slot)
 
     def _idle_until_window(self, wall, boot):
@@ -282,9 +279,15 @@ class Daemon:
             self.gap(slot, f"skipped: {path} exists")
             self.update(skipped_today=self.status["skipped_today"] + 1)
             return
-        if not self.session.is_open and not self.open_camera():
-            self._capture_failed(slot, self.status["last_error"], reopen=False)
-            return
+        if not self.session.is_open:
+            if self.clock.boot() < self.session.retry_at:  # backing off: no attempt this slot
+                retry = self.session.retry_at - self.clock.boot()
+                self._capture_failed(slot, f"camera unavailable, next attempt in {retry:.0f} s: "
+                                           f"{self.session.last_error}", reopen=False)
+                return
+            if not self.open_camera():
+                self._capture_failed(slot, self.session.last_error, reopen=False)
+                return
         grab_started = self.clock.boot()
         try:
             data = self.session.capture()

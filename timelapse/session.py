@@ -35,6 +35,7 @@ class CameraSession:
         self.failures = 0
         self.retry_at = 0.0  # boot-clock time before which opening is not retried
         self.disconnected = False
+        self.last_error = None  # why the last attempt failed
         self.description = settings.source
 
     @property
@@ -90,6 +91,7 @@ class CameraSession:
         """Close the camera and schedule the next attempt; log the first failure of a run only."""
         self._drop()
         self.failures += 1
+        self.last_error = str(error)
         delay = backoff_delay(self.failures)
         self.retry_at = now + delay
         if not self.disconnected:
