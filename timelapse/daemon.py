@@ -161,7 +161,10 @@ class Daemon:
             self.status["last_error"] = str(exc)
             code = EXIT_FAILURE
         self.notifier.send(stopping=1)
-        self.session.close()
+        if code == EXIT_FAILURE:
+            self.session.abandon()
+        else:
+            self.session.close()
         self.set_state("stopped", next_capture=None)
         log.info("timelapse stopped")
         if code == EXIT_FAILURE:

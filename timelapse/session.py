@@ -61,6 +61,9 @@ class CameraSession:
                                       report=log.debug if self.disconnected else log.info)
             self.description = self.camera.describe()
             self._call(self.camera.open, self.timeout + self.settings.warmup, "open")
+        except CameraStuck:
+            self.abandon()
+            raise
         except BaseException:
             self._drop()
             raise
@@ -80,6 +83,11 @@ class CameraSession:
 
     def close(self):
         self._drop()
+
+    def abandon(self):
+        """Let go of a camera stuck in its driver without calling into it again (that could hang too)."""
+        self.camera = None
+        self.lock.release()
 
     def succeeded(self):
         if self.disconnected:

@@ -8,7 +8,7 @@ be told to fail: when the environment names a fault file
     absent   open fails as if the camera were unplugged
     fail     capture fails (no frame)
     hang     capture blocks until the camera is closed (a hung driver that lets go)
-    stuck    capture blocks for good, even through close (a thread stuck in a driver)
+    stuck    capture, and close too, block for good (a thread stuck in a driver)
 """
 
 import datetime
@@ -77,6 +77,8 @@ class SyntheticCamera(Camera):
         return encode_rgb(_draw_time(frame, now), self.settings.resolution, self.jpeg_quality)
 
     def close(self):
+        if current_fault() == "stuck":
+            threading.Event().wait()
         self._released.set()
         self._ramp_x = self._ramp_y = None
         self.closes += 1
