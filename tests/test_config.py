@@ -158,6 +158,12 @@ def test_every_problem_is_reported_at_once_in_line_order(write_config):
     assert [int(p.split(":")[1]) for p in problems] == [2, 3, 5, 6, 8]
 
 
+def test_inverted_thresholds_are_reported_even_beside_another_storage_error(write_config):
+    _, problems = problems_of("storage:\n  warn_threshold: 95\n  stop_threshold: 90\n  output_dir: images\n",
+                              write_config)
+    assert [p.split(": ")[1] for p in problems] == ["storage.warn_threshold", "storage.output_dir"]
+
+
 def test_check_config_exits_78_with_every_error_and_no_traceback(write_config):
     path = write_config("capture:\n  interval: -5\n  jpeg_quality: 0\n")
     result = run_cli("check-config", path)

@@ -51,13 +51,15 @@ def _thresholds_ordered(storage):
     return storage
 
 
-_CROSS_CHECKS = {"storage": [_thresholds_ordered]}
+# section -> [(keys the check needs, check)]; a check runs whenever those keys are valid,
+# even if another key of the section is not, so that every problem is reported at once.
+_CROSS_CHECKS = {"storage": [(("warn_threshold", "stop_threshold"), _thresholds_ordered)]}
 
 
 def _section(name):
-    fields = vol.Schema(
-        {vol.Optional(o.key, default=_copy(o.default)): o.validator for o in OPTIONS if o.section == name},
-        extra=vol.PREVENT_EXTRA)
+    options = {o.key: o for o in OPTIONS if o.section == name}
+    fields = vol.Schema({vol.Optional(key, default=_copy(o.default)): o.validator for key, o in options.items()},
+                        extra=vol.PREVENT_EXTRA)
     checks = _CROSS_CHECKS.get(name, [])
 
     def validate(value):
@@ -65,12 +67,35 @@ def _section(name):
             value = {}
         if not isinstance(value, dict):
             raise vol.Invalid(f"expected a mapping of {name} settings ({', '.join(keys_of(name))})")
-        result = fields(value)
-        for check in checks:
-            result = check(result)
+        errors, result = [], None
+        try:
+            result = fields(value)
+        except vol.MultipleInvalid as exc:
+            errors.extend(exc.errors)
+        for keys, check in checks:
+            try:
+                check(result if result is not None else _valid_subset(options, value, keys))
+            except vol.Invalid as exc:
+                errors.append(exc)
+            except KeyError:
+                pass  # one of its keys is itself invalid, and reported already
+        if errors:
+            raise vol.MultipleInvalid(errors)
         return result
 
     return validate
+
+
+def _valid_subset(options, value, keys):
+    """Return the validated values of ``keys``; raise KeyError if one of them is invalid."""
+    subset = {}
+    for key in keys:
+        default = options[key].default
+        try:
+            subset[key] = options[key].validator(value.get(key, default))
+        except vol.Invalid:
+            raise KeyError(key) from None
+    return subset
 
 
 def _copy(default):
