@@ -214,6 +214,12 @@ def test_cameras_command_explains_what_to_check_when_none_found():
     assert "group video" in result.stdout and "source: synthetic" in result.stdout
 
 
+def test_cameras_command_lists_pi_cameras_from_picamera2():
+    result = run_cli("cameras", env=cli_env(PYTHONPATH=f"{FAKES}:{cli_env()['PYTHONPATH']}"))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].startswith("picamera 0: imx708_wide (/base/axi/")
+
+
 def test_backends_do_not_load_cv2_or_picamera2_unless_chosen():
     code = ("import sys; from timelapse import cli, daemon, commands, config; "
             "from timelapse.camera import make_camera; "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from conftest import run_cli
 from daemon_harness import DaemonProcess
 from timelapse.camera.lock import CameraLock
 
@@ -163,3 +164,19 @@ def test_systemd_notifications_ready_status_and_watchdog(tmp_path):
     assert any("WATCHDOG=1" in m for m in messages)
     assert any(m.startswith("STATUS=capturing") for m in messages)
     assert code == 0
+
+
+def test_cleanup_command_works_while_the_daemon_runs(tmp_path):
+    daemon = DaemonProcess(tmp_path, storage="cleanup_enabled: false, retention_days: 3")
+    old = daemon.output / "2020/05/06/120000.jpg"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"old")
+    with daemon.start():
+        daemon.wait_for_images(2)
+        daemon.write_config(storage="cleanup_enabled: true, retention_days: 3")
+        result = run_cli("--config", daemon.config, "cleanup")
+        count = len(daemon.images())
+        daemon.wait_for_images(count + 1)
+    assert result.returncode == 0, result.stderr
+    assert "deleted 1 day(s), 1 files" in result.stdout
+    assert not (daemon.output / "2020").exists()
