@@ -17,6 +17,13 @@ def slot_seconds(images):
     return [int(p.stem[-2:]) + 60 * int(p.stem[2:4]) + 3600 * int(p.stem[:2]) for p in images]
 
 
+def plant_old_day(daemon):
+    """Put one image in a day directory from 2020, long past any retention period."""
+    old = daemon.output / "2020/05/06/120000.jpg"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"old")
+
+
 def test_captures_land_on_consecutive_wall_clock_slots(tmp_path):
     with DaemonProcess(tmp_path, capture="interval: 1") as daemon:
         daemon.wait_for_images(5)
@@ -73,18 +80,6 @@ def test_sighup_applies_a_valid_file_from_the_next_slot(tmp_path):
     assert all(second % 2 == 0 for second in after)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 def test_an_existing_image_is_skipped_counted_and_not_overwritten(tmp_path):
     daemon = DaemonProcess(tmp_path, capture="interval: 1")
     now = time.time()
@@ -125,14 +120,10 @@ def test_outside_active_hours_it_idles_until_the_window_opens(tmp_path):
 
 def test_retention_runs_after_a_capture_without_touching_today(tmp_path):
     daemon = DaemonProcess(tmp_path, storage="cleanup_enabled: true, retention_days: 3")
-    old = daemon.output / "2020/05/06/120000.jpg"
-    old.parent.mkdir(parents=True)
-    old.write_bytes(b"old")
+    plant_old_day(daemon)
     with daemon.start():
         daemon.wait_for(lambda: not (daemon.output / "2020").exists(), what="retention")
         daemon.wait_for_images(2)
-
-
 
 
 def test_gap_log_gets_a_line_per_failed_slot(tmp_path):
@@ -168,9 +159,7 @@ def test_systemd_notifications_ready_status_and_watchdog(tmp_path):
 
 def test_cleanup_command_works_while_the_daemon_runs(tmp_path):
     daemon = DaemonProcess(tmp_path, storage="cleanup_enabled: false, retention_days: 3")
-    old = daemon.output / "2020/05/06/120000.jpg"
-    old.parent.mkdir(parents=True)
-    old.write_bytes(b"old")
+    plant_old_day(daemon)
     with daemon.start():
         daemon.wait_for_images(2)
         daemon.write_config(storage="cleanup_enabled: true, retention_days: 3")

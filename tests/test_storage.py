@@ -36,6 +36,13 @@ def test_an_existing_image_is_never_overwritten(tmp_path):
     assert os.listdir(tmp_path) == ["120000.jpg"]
 
 
+def test_a_file_the_user_named_is_replaced_atomically(tmp_path):
+    path = tmp_path / "snapshot.jpg"
+    path.write_bytes(b"old")
+    assert write_atomically(path, b"new", replace=True)
+    assert path.read_bytes() == b"new" and os.listdir(tmp_path) == ["snapshot.jpg"]
+
+
 def test_stale_temporaries_are_removed_but_not_our_own_or_other_files(tmp_path):
     day = tmp_path / "2026/11/21"
     day.mkdir(parents=True)

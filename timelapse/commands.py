@@ -51,14 +51,13 @@ def status(args):
 def snapshot(args):
     """Capture one image now with the configured camera, honouring the camera lock."""
     import datetime
-    import os
 
     from timelapse.camera import make_camera
     from timelapse.camera.lock import CameraLock
     from timelapse.camera.runner import call_with_timeout
     from timelapse.errors import CameraBusy
     from timelapse.status import read_status
-    from timelapse.storage import storage_error
+    from timelapse.storage import write_atomically
 
     settings = config.load(args.config)
     output = args.output or datetime.datetime.now().strftime("snapshot-%Y%m%d-%H%M%S.jpg")
@@ -80,15 +79,7 @@ def snapshot(args):
             camera.close()
     finally:
         lock.release()
-    temp = f"{output}.{os.getpid()}.tmp"
-    try:
-        with open(temp, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, output)
-    except OSError as exc:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise storage_error(exc, output) from None
+    write_atomically(output, data, replace=True)
     print(f"{output} ({len(data)} bytes, {camera.describe()})")
     return 0
 

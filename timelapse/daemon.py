@@ -174,11 +174,9 @@ class Daemon:
     def _check_output_dir(self, path):
         try:
             check_output_dir(path)
-            return True
         except StorageError as exc:
             log.error("output directory unusable: %s", exc)
             self.status["last_error"] = str(exc)
-            return False
 
     def _remove_temporaries(self):
         removed = remove_stale_temporaries(self.settings.storage.output_dir, keep_pid=os.getpid())

@@ -1,55 +1,27 @@
 """Delete whole day directories older than retention_days, and nothing else, ever."""
 
 import datetime
+import itertools
 import logging
 import os
 import re
 from collections import namedtuple
 from pathlib import Path
 
-from timelapse.storage import TEMP_PATTERN
+from timelapse.storage import TEMP_PATTERN, day_dirs
 
 log = logging.getLogger(__name__)
 
-Day = namedtuple("Day", "date path")
 Outcome = namedtuple("Outcome", "day files bytes deleted reason")  # reason: why it was kept
 _IMAGE = re.compile(r"^\d{6}\.jpg$")
-
-
-def _dated_subdirs(parent, digits):
-    """Return (number, path) of real (not symlinked) subdirectories named by ``digits`` digits."""
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return []
-    found = []
-    for entry in entries:
-        if len(entry.name) == digits and entry.name.isdigit() and entry.is_dir(follow_symlinks=False):
-            found.append((int(entry.name), Path(entry.path)))
-    return sorted(found)
 
 
 def day_dirs_older_than(root, cutoff):
     """Return Day entries for YYYY/MM/DD directories dated before ``cutoff``, oldest first.
 
-    Lists only the year, month and day levels (never the images), skips symlinks and
-    any name that is not a real calendar date.
+    Lists only the year, month and day levels up to ``cutoff``, never the images.
     """
-    days = []
-    for year, year_path in _dated_subdirs(root, 4):
-        if year > cutoff.year:
-            break
-        for month, month_path in _dated_subdirs(year_path, 2):
-            if (year, month) > (cutoff.year, cutoff.month):
-                break
-            for day, day_path in _dated_subdirs(month_path, 2):
-                try:
-                    date = datetime.date(year, month, day)
-                except ValueError:
-                    continue
-                if date < cutoff:
-                    days.append(Day(date, day_path))
-    return days
+    return list(itertools.takewhile(lambda day: day.date < cutoff, day_dirs(root)))
 
 
 def inspect_day(path):

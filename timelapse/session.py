@@ -65,14 +65,15 @@ class CameraSession:
             self.abandon()
             raise
         except BaseException:
-            self._drop()
+            self.close()
             raise
 
     def capture(self):
         """Return JPEG bytes from the open camera; raise CameraError or CameraStuck."""
         return self._call(self.camera.capture, self.timeout, "capture")
 
-    def _drop(self):
+    def close(self):
+        """Close the camera (if open) and release the lock."""
         camera, self.camera = self.camera, None
         if camera is not None:
             try:
@@ -80,9 +81,6 @@ class CameraSession:
             except Exception:
                 log.debug("camera close failed", exc_info=True)
         self.lock.release()
-
-    def close(self):
-        self._drop()
 
     def abandon(self):
         """Let go of a camera stuck in its driver without calling into it again (that could hang too)."""
@@ -97,7 +95,7 @@ class CameraSession:
 
     def failed(self, error, now):
         """Close the camera and schedule the next attempt; log the first failure of a run only."""
-        self._drop()
+        self.close()
         self.failures += 1
         self.last_error = str(error)
         delay = backoff_delay(self.failures)
@@ -113,7 +111,7 @@ class CameraSession:
         changed = (settings, jpeg_quality) != (self.settings, self.jpeg_quality) or lock_path != self.lock.path
         self.timeout = timeout
         if changed:
-            self._drop()
+            self.close()
             self.settings, self.jpeg_quality = settings, jpeg_quality
             self.lock = CameraLock(lock_path)
             self.description = settings.source

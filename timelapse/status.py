@@ -17,9 +17,13 @@ def iso(epoch):
 def write_status(path, status):
     """Replace ``path`` with ``status`` as JSON, atomically, readable by every local user."""
     directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
     temp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    with open(temp, "w") as stream:
+    try:
+        stream = open(temp, "w")
+    except FileNotFoundError:  # the first write (systemd makes /run/timelapse; tests and demos do not)
+        os.makedirs(directory, exist_ok=True)
+        stream = open(temp, "w")
+    with stream:
         json.dump(status, stream, indent=1, sort_keys=True)
         stream.write("\n")
     os.chmod(temp, 0o644)

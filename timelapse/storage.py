@@ -1,5 +1,6 @@
 """Where images go and how they get there: date paths, atomic writes, the disk guard."""
 
+import datetime
 import errno
 import os
 import re
@@ -12,6 +13,7 @@ from timelapse.errors import StorageError
 # `ffmpeg -pattern_type glob -i '*.jpg'` never sees a half-written frame.
 TEMP_PATTERN = re.compile(r"^\.\d{6}\.jpg\.(\d+)\.tmp$")
 DiskUsage = namedtuple("DiskUsage", "percent free_bytes")
+Day = namedtuple("Day", "date path")
 SYSTEMD_HINT = ("the service may write only to /var/lib/timelapse; allow this path with "
                 "`systemctl edit timelapse` and the lines [Service] / ReadWritePaths={path}")
 
@@ -21,17 +23,18 @@ def image_path(root, when):
     return Path(root, f"{when:%Y}", f"{when:%m}", f"{when:%d}", f"{when:%H%M%S}.jpg")
 
 
-def write_atomically(path, data, fsync=True):
+def write_atomically(path, data, fsync=True, replace=False):
     """Write ``data`` to ``path`` so that it appears complete or not at all.
 
     Return False (nothing written) if ``path`` exists already: images are never
-    overwritten. Raise StorageError if the disk refuses, leaving no partial file.
+    overwritten, unless ``replace`` (a file the user named, as `snapshot -o`).
+    Raise StorageError if the disk refuses, leaving no partial file.
     fsync=True flushes the data before the name appears, so that a power cut
     cannot leave an empty or truncated JPEG under its final name (ext4 delays
     allocation; the journal can commit the name before the data).
     """
     path = Path(path)
-    if path.exists():
+    if path.exists() and not replace:
         return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +51,9 @@ def write_atomically(path, data, fsync=True):
                 os.fdatasync(fd)
         finally:
             os.close(fd)
+        if replace:
+            os.replace(temp, path)
+            return True
         return _publish(temp, path)
     except OSError as exc:
         _remove_quietly(temp)
@@ -82,14 +88,11 @@ def _remove_quietly(path):
 
 
 def remove_stale_temporaries(root, keep_pid=None):
-    """Delete temporaries left by a crash anywhere under ``root``; return how many.
-
-    Walks only the YYYY/MM/DD levels; never follows symlinks.
-    """
+    """Delete temporaries left by a crash anywhere under ``root``; return how many."""
     removed = 0
-    for day in _day_dirs(Path(root)):
+    for day in day_dirs(root):
         try:
-            entries = list(os.scandir(day))
+            entries = list(os.scandir(day.path))
         except OSError:
             continue
         for entry in entries:
@@ -100,18 +103,29 @@ def remove_stale_temporaries(root, keep_pid=None):
     return removed
 
 
-def _day_dirs(root):
-    for year in _subdirs(root, r"\d{4}"):
-        for month in _subdirs(year, r"\d{2}"):
-            yield from _subdirs(month, r"\d{2}")
+def day_dirs(root):
+    """Yield Day(date, path) for every YYYY/MM/DD directory under ``root``, oldest first.
+
+    Lists only the year, month and day levels (never the images), lazily, so a caller
+    that stops early reads no further; skips symlinks and names that are not real dates.
+    """
+    for year, year_path in _numbered_subdirs(root, 4):
+        for month, month_path in _numbered_subdirs(year_path, 2):
+            for day, day_path in _numbered_subdirs(month_path, 2):
+                try:
+                    yield Day(datetime.date(year, month, day), day_path)
+                except ValueError:
+                    continue
 
 
-def _subdirs(parent, pattern):
+def _numbered_subdirs(parent, digits):
+    """Return sorted (number, path) of real (not symlinked) subdirectories named by ``digits`` digits."""
     try:
-        entries = sorted(os.scandir(parent), key=lambda e: e.name)
+        entries = list(os.scandir(parent))
     except OSError:
         return []
-    return [Path(e.path) for e in entries if re.fullmatch(pattern, e.name) and e.is_dir(follow_symlinks=False)]
+    return sorted((int(e.name), Path(e.path)) for e in entries
+                  if len(e.name) == digits and e.name.isdigit() and e.is_dir(follow_symlinks=False))
 
 
 def disk_usage(path):

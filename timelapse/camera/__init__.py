@@ -17,7 +17,7 @@ def make_camera(settings, jpeg_quality, report=None):
 
     ``report`` receives the reasons ``auto`` passed over each kind of camera (default: logged at info).
     """
-    source, device = choose(settings, report) if report else choose(settings)
+    source, device = choose(settings, report)
     if source is None:
         raise CameraUnavailable(device)
     module_name, class_name = BACKENDS[source]

@@ -61,11 +61,12 @@ def _read(path):
         return None
 
 
-def choose(settings, report=log.info):
+def choose(settings, report=None):
     """Return (source, device) for ``settings``; for ``auto``, ``report`` why each option was passed over.
 
-    Return (None, reason) when ``auto`` finds no camera.
+    Return (None, reason) when ``auto`` finds no camera. ``report`` defaults to logging at info.
     """
+    report = report or log.info
     if settings.source != "auto":
         return settings.source, settings.device
     cameras, reason = pi_cameras()
