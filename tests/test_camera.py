@@ -1,4 +1,4 @@
-"""Camera backends: USB through real OpenCV on a real video file, picamera2 against the stand-in,
+"""Camera backends: USB through real OpenCV on a real video file (picamera2: test_picamera.py),
 synthetic for real; the capture deadline and the inter-process lock with real processes."""
 
 import io
@@ -103,84 +103,6 @@ def test_usb_device_index_with_no_device_is_unavailable():
         camera.open()
 
 
-# -- picamera2 (stand-in) ---------------------------------------------------------------
-
-@pytest.fixture
-def picamera2(monkeypatch):
-    monkeypatch.syspath_prepend(str(FAKES))
-    for name in ("picamera2", "timelapse.camera.picamera"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    import picamera2
-    picamera2.Picamera2.instances.clear()
-    monkeypatch.setattr(picamera2.Picamera2, "fail_capture", False)
-    return picamera2.Picamera2
-
-
-def test_picamera_configures_stills_at_resolution_keeps_open_and_encodes_quality(picamera2):
-    camera = make_camera(camera_settings(source="picamera", resolution=(1280, 720)), 85)
-    camera.open()
-    first, second = camera.capture(), camera.capture()
-    picam2 = picamera2.instances[-1]
-    assert ("create_still_configuration", {"size": (1280, 720), "format": "BGR888"}) in picam2.calls
-    assert [c[0] for c in picam2.calls].count("start") == 1  # open once, capture twice
-    assert jpeg_size(first) == (1280, 720)
-    image = Image.open(io.BytesIO(second)).convert("RGB")
-    top_right = image.getpixel((1270, 10))
-    assert top_right[0] > 200 and top_right[2] > 200  # colour order preserved (R and B where drawn)
-    camera.close()
-    assert picam2.calls[-2:] == [("stop",), ("close",)]
-
-
-def test_picamera_quality_changes_the_file(picamera2):
-    sizes = []
-    for quality in (10, 95):
-        with make_camera(camera_settings(source="picamera", resolution=(640, 480)), quality) as camera:
-            sizes.append(len(camera.capture()))
-    assert sizes[0] < sizes[1]
-
-
-def test_picamera_downscales_a_larger_frame_keeping_aspect(picamera2, monkeypatch):
-    camera = make_camera(camera_settings(source="picamera", resolution=(1920, 1080)), 85)
-    camera.open()
-    picamera2.instances[-1].camera_config["main"]["size"] = (4608, 2592)  # sensor's nearest mode
-    assert jpeg_size(camera.capture()) == (1920, 1080)
-
-
-def test_picamera_controls_are_set_after_start(picamera2):
-    with make_camera(camera_settings(source="picamera", controls={"AfMode": 0, "LensPosition": 1.0}), 85):
-        calls = [c[0] for c in picamera2.instances[-1].calls]
-        assert calls.index("set_controls") > calls.index("start")
-        assert picamera2.instances[-1].controls == {"AfMode": 0, "LensPosition": 1.0}
-
-
-def test_picamera_unknown_control_is_named(picamera2):
-    camera = make_camera(camera_settings(source="picamera", controls={"Focus": 1}), 85)
-    with pytest.raises(ConfigError, match="unknown libcamera control Focus"):
-        camera.open()
-    assert picamera2.instances[-1].closed
-
-
-def test_picamera_failed_capture_is_a_camera_error_and_close_works(picamera2, monkeypatch):
-    camera = make_camera(camera_settings(source="picamera"), 85)
-    camera.open()
-    monkeypatch.setattr(picamera2, "fail_capture", True)
-    with pytest.raises(CameraError, match="timed out"):
-        camera.capture()
-    camera.close()
-    camera.close()
-    assert picamera2.instances[-1].closed
-
-
-def test_picamera_without_a_camera_is_unavailable(picamera2, monkeypatch):
-    monkeypatch.setattr(picamera2, "cameras", [])
-    with pytest.raises(CameraUnavailable, match="no Raspberry Pi camera"):
-        make_camera(camera_settings(source="picamera"), 85).open()
-
-
-def test_auto_prefers_a_pi_camera(picamera2):
-    assert make_camera(camera_settings(source="auto"), 85).name == "picamera"
-
-
 def test_auto_without_any_camera_is_unavailable_and_never_synthetic(monkeypatch):
     monkeypatch.setitem(sys.modules, "picamera2", None)  # import fails as on Debian
     monkeypatch.setattr("timelapse.camera.detect.v4l2_capture_devices", lambda: [])
@@ -212,12 +134,6 @@ def test_cameras_command_explains_what_to_check_when_none_found():
     result = run_cli("cameras")
     assert result.returncode == 0
     assert "group video" in result.stdout and "source: synthetic" in result.stdout
-
-
-def test_cameras_command_lists_pi_cameras_from_picamera2():
-    result = run_cli("cameras", env=cli_env(PYTHONPATH=f"{FAKES}:{cli_env()['PYTHONPATH']}"))
-    assert result.returncode == 0
-    assert result.stdout.splitlines()[0].startswith("picamera 0: imx708_wide (/base/axi/")
 
 
 def test_backends_do_not_load_cv2_or_picamera2_unless_chosen():
@@ -336,3 +252,25 @@ def test_snapshot_writes_a_jpeg_with_the_configured_camera(tmp_path, write_confi
     assert result.returncode == 0, result.stderr
     assert jpeg_size((tmp_path / "snap.jpg").read_bytes()) == (800, 600)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+# -- OpenCV not installed (a Pi with picamera2 does not pull it in) ---------------------------
+
+def test_a_usb_camera_without_opencv_says_which_package_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cv2", None)  # `import cv2` fails as where python3-opencv is absent
+    monkeypatch.delitem(sys.modules, "timelapse.camera.usb", raising=False)
+    with pytest.raises(CameraUnavailable, match="cv2 is not installed; USB cameras need OpenCV: "
+                                                r"sudo apt install python3-opencv"):
+        make_camera(camera_settings(source="usb", device="/dev/video0"), 85)
+
+
+def test_the_opencv_note_speaks_only_when_a_usb_camera_is_there_without_opencv(monkeypatch):
+    from timelapse.camera import detect
+
+    webcam = detect.V4l2Device("/dev/video0", "HD Webcam C270", "/dev/v4l/by-id/usb-046d_C270-video-index0")
+    monkeypatch.setattr(detect, "opencv_installed", lambda: False)
+    assert detect.usb_without_opencv([webcam]) == ("USB cameras need OpenCV: sudo apt install python3-opencv "
+                                                   "(found: /dev/v4l/by-id/usb-046d_C270-video-index0)")
+    assert detect.usb_without_opencv([]) is None
+    monkeypatch.setattr(detect, "opencv_installed", lambda: True)
+    assert detect.usb_without_opencv([webcam]) is None

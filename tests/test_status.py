@@ -88,5 +88,17 @@ def test_status_json_and_a_broken_config_still_shows_status(tmp_path, write_conf
     assert json.loads(result.stdout)["captures_today"] == 12
     broken = write_config("capture: {interval: -5}\n", "broken.yml")
     result = run_cli("--config", broken, "status")
-    assert result.returncode == 0
+    assert result.returncode == 3  # the default status file is not there: not running
     assert "configuration has 1 error(s)" in result.stderr
+
+
+@pytest.mark.parametrize("what, code", [("running", 0), ("stopped", 3), ("dead", 3), ("no file", 3)])
+def test_status_exits_3_when_the_daemon_is_not_running_like_systemctl_status(tmp_path, write_config, daemon_pid,
+                                                                            what, code):
+    status_file = tmp_path / "status.json"
+    if what != "no file":
+        write_status(str(status_file), sample(pid=2**22 + 12345 if what == "dead" else daemon_pid,
+                                              state="stopped" if what == "stopped" else "capturing"))
+    cfg = write_config(f"daemon: {{status_file: {status_file}}}\n")
+    for args in ((), ("--json",)):
+        assert run_cli("--config", cfg, "status", *args).returncode == code

@@ -27,7 +27,8 @@ def status(args):
     """Show the daemon's status file for people (or as JSON)."""
     import json
 
-    from timelapse.status import format_status, read_status
+    from timelapse.errors import EXIT_NOT_RUNNING
+    from timelapse.status import daemon_running, format_status, read_status
 
     import sys
 
@@ -45,7 +46,8 @@ def status(args):
         print(json.dumps(current, indent=1, sort_keys=True))
     else:
         print(format_status(current, path))
-    return 0
+    # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
+    return 0 if daemon_running(current) else EXIT_NOT_RUNNING
 
 
 def snapshot(args):
@@ -70,8 +72,8 @@ def snapshot(args):
         raise CameraBusy(f"{exc}{hint}; set camera.release_between_captures: true to share the camera",
                          exc.holder_pid) from None
     try:
-        camera = make_camera(settings.camera, settings.capture.jpeg_quality)
         timeout = settings.capture.timeout
+        camera = make_camera(settings.camera, settings.capture.jpeg_quality, timeout=timeout)
         call_with_timeout(camera.open, timeout + settings.camera.warmup, camera, "open")
         try:
             data = call_with_timeout(camera.capture, timeout, camera, "capture")
@@ -86,20 +88,24 @@ def snapshot(args):
 
 def cameras(args):
     """List Pi cameras (picamera2) and USB/V4L2 capture devices with their stable names."""
-    from timelapse.camera.detect import pi_cameras, v4l2_capture_devices
+    from timelapse.camera.detect import pi_cameras, usb_without_opencv, v4l2_capture_devices
 
     found = 0
     pis, reason = pi_cameras()
-    for info in pis:
+    for number, info in enumerate(pis):  # Picamera2(number) opens it: Pi cameras come first
         found += 1
-        print(f"picamera {info.get('Num', 0)}: {info.get('Model', 'unknown')} ({info.get('Id', '')})")
+        print(f"picamera {number}: {info.get('Model', 'unknown')} ({info.get('Id', '')})")
     if not pis:
         print(f"Pi cameras: none ({reason})")
-    for device in v4l2_capture_devices():
+    devices = v4l2_capture_devices()
+    for device in devices:
         found += 1
         print(f"usb {device.path}: {device.name}")
         if device.stable_path:
             print(f"    device: {device.stable_path}")
+    note = usb_without_opencv(devices)
+    if note:
+        print(note)
     if not found:
         print("no cameras found. Check that:\n"
               "  - the camera is connected (Pi camera: ribbon cable seated, contacts the right way round;\n"

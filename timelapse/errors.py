@@ -3,6 +3,7 @@
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_NOT_RUNNING = 3  # `status`: the daemon is not running (as `systemctl status`)
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: camera busy or temporarily unavailable
 EXIT_CONFIG = 78  # EX_CONFIG: the unit's RestartPreventExitStatus
 

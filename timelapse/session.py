@@ -58,7 +58,7 @@ class CameraSession:
         try:
             # While the camera stays missing, auto-detection's reasons go to debug: said once is enough.
             self.camera = make_camera(self.settings, self.jpeg_quality,
-                                      report=log.debug if self.disconnected else log.info)
+                                      report=log.debug if self.disconnected else log.info, timeout=self.timeout)
             self.description = self.camera.describe()
             self._call(self.camera.open, self.timeout + self.settings.warmup, "open")
         except CameraStuck:

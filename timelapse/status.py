@@ -57,6 +57,11 @@ def process_alive(pid):
         return True
 
 
+def daemon_running(status):
+    """Return True if ``status`` (None: no status file) belongs to a daemon that is running now."""
+    return bool(status) and status.get("state") != "stopped" and process_alive(status.get("pid"))
+
+
 def is_stale(status, now=None):
     """Return True if a running daemon has not updated its status for much longer than expected."""
     updated = status.get("updated")

@@ -106,8 +106,8 @@ def deb():
     return Path(path)
 
 
-@pytest.fixture(scope="session")
-def chroot():
+def fresh_chroot():
+    """Yield a Chroot on a fresh copy of the minbase tree, with apt's lists up to date."""
     if os.geteuid() != 0:
         pytest.fail("package tests need root: run them with `sudo make check`")
     work = Path(tempfile.mkdtemp(prefix="timelapse-chroot-", dir="/var/tmp"))
@@ -116,9 +116,32 @@ def chroot():
     if HOST_SOURCES.exists():  # the same archive (and security updates) as this machine
         (root / "etc/apt/sources.list").unlink(missing_ok=True)
         shutil.copy(HOST_SOURCES, root / "etc/apt/sources.list.d/debian.sources")
+    # As a user who follows the README on a small card would: no Recommends. A binary from a
+    # package we do not depend on then fails here first.
+    (root / "etc/apt/apt.conf.d/90no-recommends").write_text('APT::Install-Recommends "false";\n')
     box = Chroot(root)
     box.run("apt-get update -q")
     try:
         yield box
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chroot():
+    """Plain Debian: python3-opencv satisfies the camera dependency."""
+    yield from fresh_chroot()
+
+
+@pytest.fixture(scope="session")
+def pi_chroot():
+    """Debian with a python3-picamera2 package, as on Raspberry Pi OS (where it is preinstalled)."""
+    yield from fresh_chroot()
+
+
+def footprint(apt_output):
+    """Return (packages, MB) that an `apt-get install` output says it added."""
+    packages = int(re.search(r"(\d+) newly installed", apt_output).group(1))
+    size = re.search(r"After this operation, ([\d.,]+) ([kMG]B) of additional disk space", apt_output)
+    megabytes = float(size.group(1).replace(",", "")) * {"kB": 1e-3, "MB": 1, "GB": 1e3}[size.group(2)]
+    return packages, megabytes

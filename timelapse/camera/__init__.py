@@ -12,8 +12,17 @@ BACKENDS = {
 }
 
 
-def make_camera(settings, jpeg_quality, report=None):
+# What a backend needs that Debian may not have installed, and how to get it.
+MISSING_LIBRARY = {
+    "picamera": "Pi cameras need picamera2 (Raspberry Pi OS): sudo apt install python3-picamera2",
+    "usb": "USB cameras need OpenCV: sudo apt install python3-opencv",
+}
+
+
+def make_camera(settings, jpeg_quality, report=None, timeout=None):
     """Return an unopened camera for ``settings``, resolving ``auto``; raise CameraUnavailable if none.
+
+    ``timeout`` is ``capture.timeout``, for a backend whose library can bound a capture itself.
 
     ``report`` receives the reasons ``auto`` passed over each kind of camera (default: logged at info).
     """
@@ -24,9 +33,10 @@ def make_camera(settings, jpeg_quality, report=None):
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        package = {"picamera": "python3-picamera2", "usb": "python3-opencv"}.get(source, "")
-        raise CameraUnavailable(f"{source} camera: {exc.name or exc} is not installed "
-                                f"({package})") from None
+        raise CameraUnavailable(f"{source} {device}: {exc.name or exc} is not installed; "
+                                f"{MISSING_LIBRARY.get(source, '')}") from None
     if device != settings.device:
         settings = type(settings)(**{**settings.__dict__, "source": source, "device": device})
-    return getattr(module, class_name)(settings, jpeg_quality)
+    camera = getattr(module, class_name)(settings, jpeg_quality)
+    camera.timeout = timeout
+    return camera

@@ -8,6 +8,10 @@ A backend must override:
     close()    release the device; safe to call twice and after a failed open.
 A backend may override:
     describe() a short "backend device" text for logs and status.
+A backend may use:
+    timeout    seconds a capture may take (``capture.timeout``; None when not known): a library
+               with its own timeout (picamera2's ``wait=``) can then give up and free itself
+               before the caller's deadline has to abandon the call.
 Backends import their C library (cv2, picamera2) at their own top, so it is loaded
 only when chosen.
 """
@@ -22,6 +26,7 @@ class Camera(ABC):
     def __init__(self, settings, jpeg_quality):
         self.settings = settings
         self.jpeg_quality = jpeg_quality
+        self.timeout = None
 
     @abstractmethod
     def open(self):

@@ -3,6 +3,7 @@
 Nothing here runs at import time; /dev and /sys are read only when asked.
 """
 
+import importlib.util
 import logging
 import os
 from collections import namedtuple
@@ -13,8 +14,33 @@ log = logging.getLogger(__name__)
 V4l2Device = namedtuple("V4l2Device", "path name stable_path")
 
 
+def is_usb_webcam(info):
+    """Return True for a global_camera_info() entry that is a UVC webcam, not a Pi camera.
+
+    picamera2 lists UVC webcams through libcamera's uvcvideo pipeline; their Id names the
+    USB bus (picamera2 itself sorts them last by that). The usb backend drives them.
+    """
+    return "/usb" in str(info.get("Id", ""))
+
+
+def opencv_installed():
+    """Return True if OpenCV can be imported, without paying for the import."""
+    return importlib.util.find_spec("cv2") is not None
+
+
+def usb_without_opencv(devices=None):
+    """Return a note for the user when a USB camera is present but OpenCV is not; else None."""
+    if opencv_installed():
+        return None
+    devices = v4l2_capture_devices() if devices is None else devices
+    if not devices:
+        return None
+    names = ", ".join(device.stable_path or device.path for device in devices)
+    return f"USB cameras need OpenCV: sudo apt install python3-opencv (found: {names})"
+
+
 def pi_cameras():
-    """Return (cameras, reason): picamera2's global_camera_info(), or [] and why not."""
+    """Return (cameras, reason): the Pi cameras in picamera2's global_camera_info(), or [] and why not."""
     try:
         from picamera2 import Picamera2
     except ImportError:
@@ -22,10 +48,15 @@ def pi_cameras():
     except Exception as exc:  # libcamera present but broken
         return [], f"picamera2 failed to load: {exc}"
     try:
-        cameras = Picamera2.global_camera_info()
+        listed = Picamera2.global_camera_info()
     except Exception as exc:
         return [], f"picamera2 could not list cameras: {exc}"
-    return cameras, None if cameras else "picamera2 found no Raspberry Pi camera"
+    cameras = [info for info in listed if not is_usb_webcam(info)]
+    if cameras:
+        return cameras, None
+    if listed:
+        return [], "picamera2 lists only USB webcams, which the usb backend drives"
+    return [], "picamera2 found no Raspberry Pi camera"
 
 
 def v4l2_capture_devices(sys_root="/sys", dev_root="/dev"):

@@ -3,14 +3,42 @@
 OpenCV's V4L2 backend cannot drive a Pi camera on the libcamera stack, hence this
 separate backend. The camera is configured once for stills at ``resolution`` and stays
 open between captures; frames are encoded here at ``jpeg_quality``.
+
+What the real library does, and how this backend meets it:
+- ``global_camera_info()`` lists UVC webcams too (``/usb`` in their ``Id``): they are left to
+  the usb backend, and the camera opened is the first Pi camera in that list.
+- ``set_controls()`` after ``start()`` rides on the next queued request, so the frame already
+  in flight misses it: controls go with the configuration, and apply from the first frame.
+- A float for an integer control kills picamera2's event loop: values are converted first
+  (see controls.py).
+- ``capture_array()`` blocks forever when no frame comes, and ``stop()`` queues behind it:
+  where picamera2 has them (0.3.17+ / 0.3.20+), ``wait=`` bounds the capture and
+  ``cancel_all_and_flush()`` frees the queue so that the camera can be closed in-process.
 """
 
+import concurrent.futures
+import inspect
 import time
 
 from picamera2 import Picamera2
 
 from timelapse.camera.base import Camera, encode_rgb
+from timelapse.camera.controls import checked_controls
+from timelapse.camera.detect import is_usb_webcam
 from timelapse.errors import CameraError, CameraUnavailable, ConfigError
+
+WAIT_SHARE = 0.9  # of capture.timeout, for picamera2's own wait=
+
+
+def error_chain(exc):
+    """Return ``exc`` and its causes as one line ("did not complete: Failed to acquire camera: ...")."""
+    parts = []
+    while exc is not None and len(parts) < 4:
+        text = str(exc).rstrip(".") or type(exc).__name__
+        if text not in parts:
+            parts.append(text)
+        exc = exc.__cause__ or exc.__context__
+    return ": ".join(parts)
 
 
 class PiCamera(Camera):
@@ -19,51 +47,77 @@ class PiCamera(Camera):
     def __init__(self, settings, jpeg_quality):
         super().__init__(settings, jpeg_quality)
         self._picam2 = None
+        self._can_wait = False
+        self.number, self.model = 0, None
+
+    def _find_pi_camera(self):
+        """Set number and model from the first Pi camera picamera2 lists; raise CameraUnavailable if none."""
+        try:
+            listed = Picamera2.global_camera_info()
+        except Exception as exc:
+            raise CameraUnavailable(f"picamera: cannot list cameras: {error_chain(exc)}") from None
+        for index, info in enumerate(listed):
+            if not is_usb_webcam(info):
+                self.number, self.model = index, info.get("Model")
+                return
+        webcams = " (picamera2 lists only USB webcams: use camera.source: usb)" if listed else ""
+        raise CameraUnavailable(f"picamera: no Raspberry Pi camera found (is the ribbon cable seated?){webcams}")
 
     def open(self):
-        if not Picamera2.global_camera_info():
-            raise CameraUnavailable("picamera: no Raspberry Pi camera found (is the ribbon cable seated?)")
+        self._find_pi_camera()
         try:
-            picam2 = Picamera2()
+            picam2 = Picamera2(self.number)
         except (RuntimeError, IndexError, OSError) as exc:
-            raise CameraUnavailable(f"picamera: cannot open the camera: {exc}") from None
+            raise CameraUnavailable(f"picamera: cannot open {self.describe()}: {error_chain(exc)}") from None
         self._picam2 = picam2
         try:
-            # picamera2's "BGR888" is laid out R, G, B in memory: what PIL expects.
+            controls = checked_controls(dict(self.settings.controls), picam2.camera_controls)
+            # picamera2's "BGR888" is laid out R, G, B in memory: what PIL expects. Controls given
+            # with the configuration go with camera.start(), so every frame carries them.
             config = picam2.create_still_configuration(
-                main={"size": tuple(self.settings.resolution), "format": "BGR888"})
+                main={"size": tuple(self.settings.resolution), "format": "BGR888"}, controls=controls)
             picam2.configure(config)
             picam2.start()
+            self._can_wait = "wait" in inspect.signature(picam2.capture_array).parameters
             time.sleep(self.settings.warmup)
-            if self.settings.controls:
-                unknown = sorted(set(self.settings.controls) - set(picam2.camera_controls))
-                if unknown:
-                    raise ConfigError(
-                        f"camera.controls: unknown libcamera control {', '.join(unknown)}; this camera has: "
-                        f"{', '.join(sorted(picam2.camera_controls))}")
-                picam2.set_controls(dict(self.settings.controls))
         except ConfigError:
             self.close()
             raise
         except Exception as exc:
             self.close()
-            raise CameraError(f"picamera: cannot start the camera: {exc}") from None
+            raise CameraError(f"picamera: cannot start {self.describe()}: {error_chain(exc)}") from None
 
     def capture(self):
         if self._picam2 is None:
             raise CameraError("picamera: capture before open")
+        # picamera2 gives up a little before the caller's deadline, so that it is picamera2's own
+        # timeout (after which the camera can be freed) that ends a hung capture.
+        wait = round(self.timeout * WAIT_SHARE, 3) if self._can_wait and self.timeout else None
         try:
-            array = self._picam2.capture_array("main")
+            array = self._picam2.capture_array("main", wait=wait) if wait else self._picam2.capture_array("main")
+        except (TimeoutError, concurrent.futures.TimeoutError):
+            self._cancel_jobs()
+            raise CameraError(f"picamera: no frame within {wait:g} s (camera frontend timed out?)") from None
         except Exception as exc:
-            raise CameraError(f"picamera: capture failed: {exc}") from None
+            raise CameraError(f"picamera: capture failed: {error_chain(exc)}") from None
         if array is None or array.size == 0:
             raise CameraError("picamera: no frame")
         return encode_rgb(array[..., :3], self.settings.resolution, self.jpeg_quality)
 
+    def _cancel_jobs(self):
+        """Drop picamera2's queued jobs (a stuck capture), so that stop() and close() can run."""
+        cancel = getattr(self._picam2, "cancel_all_and_flush", None)
+        if cancel is not None:
+            try:
+                cancel()
+            except Exception:  # the camera may be gone; close() still gets its try
+                pass
+
     def close(self):
-        picam2, self._picam2 = self._picam2, None
-        if picam2 is None:
+        if self._picam2 is None:
             return
+        self._cancel_jobs()
+        picam2, self._picam2 = self._picam2, None
         for step in (picam2.stop, picam2.close):
             try:
                 step()
@@ -71,4 +125,4 @@ class PiCamera(Camera):
                 pass
 
     def describe(self):
-        return "picamera 0"
+        return f"picamera {self.number}" + (f" ({self.model})" if self.model else "")

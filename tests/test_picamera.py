@@ -1,0 +1,247 @@
+"""The picamera2 backend against the strict stand-in (tests/fakes/picamera2), which blocks and
+fails where the real library does: webcams in the camera list, controls on the next request
+only, a dying event loop on a float for an integer control, captures that never return, a busy
+camera whose reason hides in __cause__."""
+
+import io
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from timelapse.camera import make_camera
+from timelapse.camera.controls import checked_controls
+from timelapse.camera.runner import call_with_timeout
+from timelapse.errors import CameraError, CameraUnavailable, ConfigError
+from timelapse.session import CameraSession, CameraStuck
+
+from test_camera import camera_settings, jpeg_size
+
+FAKES = Path(__file__).parent / "fakes"
+PI_CAMERA = {"Model": "imx708_wide", "Location": 2, "Rotation": 180,
+             "Id": "/base/axi/pcie@120000/rp1/i2c@88000/imx708@1a", "Num": 0}
+WEBCAM = {"Model": "HD Webcam C270", "Location": 2,
+          "Id": "/base/axi/pcie@120000/rp1/usb@200000-1:1.0-046d:0825", "Num": 1}
+
+
+@pytest.fixture
+def picamera2(monkeypatch):
+    monkeypatch.syspath_prepend(str(FAKES))
+    for name in ("picamera2", "timelapse.camera.picamera"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import picamera2
+    picamera2.Picamera2.instances.clear()
+    monkeypatch.setattr(picamera2.Picamera2, "cameras", [PI_CAMERA])
+    yield picamera2.Picamera2
+    for picam2 in picamera2.Picamera2.instances:  # no event loop thread outlives its test
+        picam2.started = False
+
+
+def stall(picamera2, monkeypatch):
+    """Stop frames arriving ("Camera frontend has timed out!") once the frame picamera2 keeps is handed out."""
+    monkeypatch.setattr(picamera2, "frames_arrive", False)
+    time.sleep(3 * picamera2.frame_interval)
+    picam2 = picamera2.instances[-1]
+    with picam2._lock:
+        picam2._completed.clear()  # what a capture_array() that returned at once would have taken
+
+
+def opened(controls=None, timeout=5, **changes):
+    camera = make_camera(camera_settings(source="picamera", controls=controls or {}, **changes), 85, timeout=timeout)
+    camera.open()
+    return camera
+
+
+# -- what the backend always did ----------------------------------------------------------
+
+def test_picamera_configures_stills_at_resolution_keeps_open_and_encodes_quality(picamera2):
+    camera = opened(resolution=(1280, 720))
+    first, second = camera.capture(), camera.capture()
+    picam2 = picamera2.instances[-1]
+    assert ("create_still_configuration", {"size": (1280, 720), "format": "BGR888"}) in picam2.calls
+    assert [c[0] for c in picam2.calls].count("start") == 1  # open once, capture twice
+    assert jpeg_size(first) == (1280, 720)
+    image = Image.open(io.BytesIO(second)).convert("RGB")
+    top_right = image.getpixel((1270, 10))
+    assert top_right[0] > 200 and top_right[2] > 200  # colour order preserved (R and B where drawn)
+    camera.close()
+    assert picam2.closed and not picam2.started
+
+
+def test_picamera_quality_changes_the_file(picamera2):
+    sizes = []
+    for quality in (10, 95):
+        with make_camera(camera_settings(source="picamera", resolution=(640, 480)), quality) as camera:
+            sizes.append(len(camera.capture()))
+    assert sizes[0] < sizes[1]
+
+
+def test_picamera_downscales_a_larger_frame_keeping_aspect(picamera2):
+    camera = opened(resolution=(1920, 1080))
+    picamera2.instances[-1].camera_config["main"]["size"] = (4608, 2592)  # sensor's nearest mode
+    assert jpeg_size(camera.capture()) == (1920, 1080)
+    camera.close()
+
+
+def test_picamera_unknown_control_is_named_with_what_the_camera_has(picamera2):
+    with pytest.raises(ConfigError, match="unknown libcamera control Focus; this camera has: AeEnable"):
+        opened({"Focus": 1})
+    assert picamera2.instances[-1].closed
+
+
+def test_picamera_without_a_camera_is_unavailable(picamera2, monkeypatch):
+    monkeypatch.setattr(picamera2, "cameras", [])
+    with pytest.raises(CameraUnavailable, match="no Raspberry Pi camera"):
+        opened()
+
+
+def test_auto_prefers_a_pi_camera(picamera2):
+    assert make_camera(camera_settings(source="auto"), 85).name == "picamera"
+
+
+# -- 1. UVC webcams in picamera2's list are not Pi cameras ----------------------------------
+
+def test_a_usb_webcam_listed_by_picamera2_is_not_taken_for_a_pi_camera(picamera2, monkeypatch):
+    from timelapse.camera.detect import pi_cameras
+
+    monkeypatch.setattr(picamera2, "cameras", [WEBCAM])
+    monkeypatch.setattr("timelapse.camera.detect.v4l2_capture_devices", lambda: [])
+    assert pi_cameras() == ([], "picamera2 lists only USB webcams, which the usb backend drives")
+    with pytest.raises(CameraUnavailable, match="no camera found"):
+        make_camera(camera_settings(source="auto"), 85)
+    with pytest.raises(CameraUnavailable, match="lists only USB webcams: use camera.source: usb"):
+        opened()
+    assert picamera2.instances == []  # the webcam was never opened through libcamera
+
+
+def test_with_a_pi_camera_and_a_webcam_the_pi_camera_is_opened_and_listed_once(picamera2, monkeypatch, capsys):
+    from timelapse import commands
+
+    monkeypatch.setattr(picamera2, "cameras", [WEBCAM, PI_CAMERA])
+    camera = opened()
+    assert picamera2.instances[-1].camera_idx == 0 and camera.describe() == "picamera 0 (imx708_wide)"
+    camera.close()
+    monkeypatch.setattr("timelapse.camera.detect.v4l2_capture_devices", lambda: [])
+    commands.cameras(None)
+    out = capsys.readouterr().out
+    assert out.count("picamera ") == 1 and "imx708_wide" in out and "C270" not in out
+
+
+# -- 2. controls apply from the first frame -------------------------------------------------
+
+def test_controls_are_on_the_very_first_frame_after_the_camera_opens(picamera2):
+    camera = opened({"AfMode": 0, "LensPosition": 1.0})
+    camera.capture()
+    assert picamera2.instances[-1].delivered[0] == {"AfMode": 0, "LensPosition": 1.0}
+    camera.close()
+
+
+def test_with_release_between_captures_every_image_has_the_controls(picamera2):
+    for _ in range(3):
+        camera = opened({"ExposureTime": 10000}, release_between_captures=True)
+        camera.capture()
+        camera.close()
+    assert [p.delivered[0].get("ExposureTime") for p in picamera2.instances] == [10000] * 3
+
+
+# -- 3. numbers are given the control's own type ---------------------------------------------
+
+def test_a_whole_float_for_an_integer_control_is_converted_and_the_camera_keeps_working(picamera2):
+    camera = opened({"ExposureTime": 20000.0, "AnalogueGain": 2, "AeEnable": 0, "FrameRate": 2.5})
+    for _ in range(3):
+        jpeg_size(call_with_timeout(camera.capture, 2, camera))
+    picam2 = picamera2.instances[-1]
+    assert picam2.loop_error is None
+    first = picam2.delivered[0]
+    assert first["ExposureTime"] == 20000 and type(first["ExposureTime"]) is int
+    assert type(first["AnalogueGain"]) is float and first["AeEnable"] is False and first["FrameRate"] == 2.5
+    camera.close()
+
+
+@pytest.mark.parametrize("controls, message", [
+    ({"ExposureTime": 20000.5}, r"camera.controls.ExposureTime: expected a whole number, got 20000.5 "
+                                r"\(ExposureTime is an int control on this camera\)"),
+    ({"AeEnable": 2}, r"camera.controls.AeEnable: expected true or false, got 2"),
+    ({"AfMode": [0.5, 1]}, r"camera.controls.AfMode: expected a whole number, got 0.5"),
+])
+def test_a_value_that_does_not_fit_its_control_is_a_configuration_error_naming_it(picamera2, controls, message):
+    with pytest.raises(ConfigError, match=message):
+        opened(controls)
+    assert picamera2.instances[-1].closed and picamera2.instances[-1].loop_error is None
+
+
+def test_checked_controls_converts_by_the_type_camera_controls_reports():
+    available = {"ExposureTime": (1, 66666, 20000), "LensPosition": (0.0, 32.0, 1.0), "AeEnable": (False, True, True),
+                 "ColourGains": (0.0, 32.0, None), "ScalerCrop": ((0, 0, 0, 0), (9, 9, 9, 9), (0, 0, 8, 8))}
+    assert checked_controls({"ExposureTime": 1e4, "LensPosition": 2, "AeEnable": 1, "ColourGains": (2, 1.5),
+                             "ScalerCrop": (0.0, 0, 100, 100.0), "FrameRate": (1, 30)}, available) == {
+        "ExposureTime": 10000, "LensPosition": 2.0, "AeEnable": True, "ColourGains": (2.0, 1.5),
+        "ScalerCrop": (0, 0, 100, 100), "FrameRate": (1, 30)}
+
+
+# -- 4. a hung capture is freed inside the process -------------------------------------------
+
+def session_for(tmp_path, timeout):
+    return CameraSession(camera_settings(source="picamera"), 85, timeout, str(tmp_path / "camera.lock"))
+
+
+def test_a_capture_that_gets_no_frame_times_out_and_the_camera_is_freed_in_process(picamera2, tmp_path,
+                                                                                   monkeypatch):
+    session = session_for(tmp_path, timeout=0.5)
+    session.open()
+    picam2 = picamera2.instances[-1]
+    stall(picamera2, monkeypatch)
+    started = time.monotonic()
+    with pytest.raises(CameraError, match="no frame within 0.45 s") as caught:
+        session.capture()  # CameraStuck here would mean: exit and restart the whole service
+    assert not isinstance(caught.value, CameraStuck)
+    session.failed(caught.value, time.monotonic())
+    assert time.monotonic() - started < 2.0
+    assert picam2.closed and "cancel_all_and_flush" in [c[0] for c in picam2.calls]
+    monkeypatch.setattr(picamera2, "frames_arrive", True)  # the cable is reseated
+    session.open()
+    jpeg_size(session.capture())
+    session.close()
+
+
+def test_a_camera_abandoned_at_the_deadline_is_freed_too(picamera2, tmp_path, monkeypatch):
+    """The caller's own deadline (or SIGTERM) closes the camera: close() cancels the stuck job first."""
+    camera = opened()
+    stall(picamera2, monkeypatch)
+    with pytest.raises(CameraError) as caught:
+        call_with_timeout(lambda: camera._picam2.capture_array("main"), 0.3, camera)  # no wait=: blocks
+    assert caught.value.released is True and picamera2.instances[-1].closed
+
+
+def test_without_wait_and_cancel_all_and_flush_a_hung_capture_still_ends_in_a_restart(picamera2, tmp_path,
+                                                                                       monkeypatch):
+    """picamera2 before 0.3.17 / 0.3.20: no way to free the camera in-process; exit for a restart remains."""
+    monkeypatch.delattr(picamera2, "cancel_all_and_flush")
+    monkeypatch.setattr(picamera2, "capture_array", lambda self, name="main": self._dispatch(
+        [lambda: self._capture_array_(name)], None))
+    session = session_for(tmp_path, timeout=0.3)
+    session.open()
+    stall(picamera2, monkeypatch)
+    with pytest.raises(CameraStuck, match="the camera driver did not let go"):
+        session.capture()
+    session.abandon()
+
+
+# -- 5. an open that fails says why ------------------------------------------------------------
+
+def test_a_busy_camera_names_the_real_reason(picamera2, monkeypatch):
+    monkeypatch.setattr(picamera2, "busy", True)
+    with pytest.raises(CameraUnavailable) as caught:
+        opened()
+    assert str(caught.value) == ("picamera: cannot open picamera 0 (imx708_wide): Camera __init__ sequence did "
+                                 "not complete: Failed to acquire camera: Device or resource busy")
+
+
+# -- 6. describe() names the camera --------------------------------------------------------------
+
+def test_describe_gives_the_camera_number_and_model(picamera2):
+    camera = opened()
+    assert camera.describe() == "picamera 0 (imx708_wide)"
+    camera.close()
