@@ -55,7 +55,15 @@ def test_man_page_documents_every_key_and_default():
     ("capture: {interval: 5m}", lambda c: c.capture.interval == 300),
     ("capture: {interval: 1h30m}", lambda c: c.capture.interval == 5400),
     ("capture: {interval: 1.5}", lambda c: c.capture.interval == 1.5),
-    ("capture: {active_hours: '20:00-06:00'}", lambda c: c.capture.active_hours == (1200, 360)),
+    ("capture: {active_hours: '20:00-06:00'}", lambda c: c.capture.active_hours == (
+        ("clock", 1200, 0), ("clock", 360, 0))),
+    ("capture: {active_hours: {from: 'sunrise - 30m', until: 'sunset + 1h15m'}, location: {latitude: 59.91, "
+     "longitude: 10.75}}", lambda c: c.capture.active_hours == (("sunrise", None, -1800), ("sunset", None, 4500))
+     and c.capture.location == (59.91, 10.75)),
+    ("capture: {active_hours: {from: dusk, until: dawn}, location: {latitude: -33.9, longitude: 151}}",
+     lambda c: c.capture.active_hours == (("dusk", None, 0), ("dawn", None, 0))),
+    ("capture: {active_hours: {from: 06:30, until: '18:00 + 30m'}}",  # YAML reads an unquoted 06:30 as 390
+     lambda c: c.capture.active_hours == (("clock", 390, 0), ("clock", 1080, 1800))),
     ("camera: {device: /dev/v4l/by-id/usb-cam-video-index0}", lambda c: c.camera.device.startswith("/dev/v4l")),
     ("camera: {device: 'rtsp://cam.local:554/s1'}", lambda c: c.camera.device.startswith("rtsp://")),
     ("camera: {device: '2'}", lambda c: c.camera.device == 2),
@@ -103,6 +111,21 @@ BAD = [
     ("capture:\n  active_hours: '06:00-06:00'\n", "capture.active_hours", 2, "start != end"),
     ("capture:\n  active_hours: 'mornings'\n", "capture.active_hours", 2, "'mornings'"),
     ("capture:\n  active_hours: '6-20'\n", "capture.active_hours", 2, "HH:MM-HH:MM"),
+    ("capture:\n  active_hours: {from: sunrise, until: sunset}\n", "capture.active_hours", 2,
+     "expected capture.location {latitude, longitude} for the sun events in active_hours (sunrise, sunset)"),
+    ("capture:\n  location:\n    latitude: 91\n    longitude: 10\n", "capture.location.latitude", 3,
+     "expected a number from -90 to 90 (degrees, north and east positive), got '91'"),
+    ("capture:\n  location: {latitude: 59, longitude: -181}\n", "capture.location.longitude", 2,
+     "from -180 to 180"),
+    ("capture:\n  location: {latitude: 59}\n", "capture.location", 2, "longitude is missing"),
+    ("capture:\n  active_hours:\n    from: sunrise + banana\n    until: sunset\n  location: {latitude: 1, "
+     "longitude: 2}\n", "capture.active_hours.from", 3, "got 'sunrise + banana'"),
+    ("capture:\n  active_hours: {from: dusk, until: dusk}\n  location: {latitude: 1, longitude: 2}\n",
+     "capture.active_hours", 2, "expected from and until to differ"),
+    ("capture:\n  active_hours: {from: '25:00', until: dusk}\n  location: {latitude: 1, longitude: 2}\n",
+     "capture.active_hours.from", 2, "sunrise, sunset, dawn, dusk, noon or HH:MM"),
+    ("capture:\n  active_hours: {from: sunrise}\n  location: {latitude: 1, longitude: 2}\n",
+     "capture.active_hours", 2, "until is missing"),
     ("camera:\n  source: webcam\n", "camera.source", 2, "one of auto, picamera, usb, synthetic"),
     ("camera:\n  source: usbb\n", "camera.source", 2, "did you mean 'usb'"),
     ("camera:\n  device: -1\n", "camera.device", 2, "camera index"),

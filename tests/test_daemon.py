@@ -6,6 +6,7 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from conftest import run_cli
@@ -169,3 +170,48 @@ def test_cleanup_command_works_while_the_daemon_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "deleted 1 day(s), 1 files" in result.stdout
     assert not (daemon.output / "2020").exists()
+
+
+def test_a_sun_window_idles_until_sunrise_then_captures_and_idles_again_after_sunset(tmp_path, monkeypatch):
+    """The real daemon with an injected wall clock set just before sunrise, then just before sunset, in Oslo."""
+    from test_faults import run_stepped
+    from timelapse.window import ActiveHours, Location, Moment, day_window
+
+    env = {"TZ": "Europe/Oslo"}
+    monkeypatch.setenv("TZ", "Europe/Oslo")
+    time.tzset()
+    day = datetime.date(2026, 11, 21)
+    hours = ActiveHours(Moment("sunrise", None, 0), Moment("sunset", None, 0))
+    window = day_window(hours, Location(59.91, 10.75), day)
+    tomorrow = day_window(hours, Location(59.91, 10.75), day + datetime.timedelta(days=1))
+    monkeypatch.undo()
+    time.tzset()
+    for edge, expect_after in ((window.opens, "capturing"), (window.closes, "idle")):
+        run_dir = tmp_path / str(int(edge))
+        run_dir.mkdir()
+        daemon = DaemonProcess(run_dir, env=env, capture="interval: 1, active_hours: {from: sunrise, until: sunset}, "
+                                                         "location: {latitude: 59.91, longitude: 10.75}")
+        offset = run_dir / "offset"
+        offset.write_text(str(edge - time.time() - 3))  # the daemon's clock: three seconds before the edge
+        with run_stepped(daemon, offset):
+            first = "idle" if expect_after == "capturing" else "capturing"
+            daemon.wait_for_state(first)
+            if first == "idle":
+                opening = datetime.datetime.fromisoformat(daemon.status()["next_capture"]).timestamp()
+                assert opening == pytest.approx(window.opens, abs=1)  # next capture: the window's opening
+            daemon.wait_for_state(expect_after, timeout=10)
+            if expect_after == "idle":
+                assert datetime.datetime.fromisoformat(daemon.status()["next_capture"]).timestamp() == \
+                    pytest.approx(tomorrow.opens, abs=1)
+                count = len(daemon.images())
+                time.sleep(2)
+                assert len(daemon.images()) == count  # nothing after sunset
+        names = [datetime.datetime.strptime("".join(p.relative_to(daemon.output).with_suffix("").parts),
+                                            "%Y%m%d%H%M%S") for p in daemon.images()]
+        local = [datetime.datetime.fromtimestamp(t, datetime.timezone.utc) for t in (window.opens, window.closes)]
+        assert names, "no image was captured inside the window"
+        oslo = datetime.timezone(datetime.timedelta(hours=1))  # 21 November: CET
+        for name in names:
+            assert local[0] <= name.replace(tzinfo=oslo) + datetime.timedelta(seconds=1) and \
+                name.replace(tzinfo=oslo) < local[1]
+        assert "outside active_hours: idle until" in daemon.logs()

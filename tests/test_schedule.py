@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from timelapse.schedule import clock_stepped, in_window, missed_between, next_slot, window_opens
+from timelapse.schedule import clock_stepped, missed_between, next_slot
 
 UTC = lambda wall: 0  # noqa: E731
 BASE = 1_795_000_000  # 2026-11-18T09:06:40Z; a multiple of 20 s, not of 60 s
@@ -68,17 +68,3 @@ def test_a_slot_is_at_least_a_second_after_the_last_capture():
 ])
 def test_clock_steps_are_told_from_slewing(offset, wall, boot, stepped):
     assert clock_stepped(offset, wall, boot) is stepped
-
-
-@pytest.mark.parametrize("window, hhmm, inside", [
-    ((360, 1200), (5, 59), False), ((360, 1200), (6, 0), True), ((360, 1200), (20, 0), False),
-    ((1200, 360), (23, 0), True), ((1200, 360), (3, 0), True), ((1200, 360), (12, 0), False),
-    (None, (3, 0), True),
-])
-def test_active_hours_window_including_past_midnight(window, hhmm, inside):
-    assert in_window(window, datetime.datetime(2026, 11, 21, *hhmm)) is inside
-
-
-def test_window_opens_today_or_tomorrow():
-    assert window_opens((360, 1200), datetime.datetime(2026, 11, 21, 5, 0)) == datetime.datetime(2026, 11, 21, 6, 0)
-    assert window_opens((360, 1200), datetime.datetime(2026, 11, 21, 21, 0)) == datetime.datetime(2026, 11, 22, 6, 0)

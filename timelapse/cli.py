@@ -1,6 +1,7 @@
 """The ``timelapse`` command: parse arguments, run one command, map errors to exit codes."""
 
 import argparse
+import datetime
 import importlib
 import sys
 
@@ -16,7 +17,22 @@ COMMANDS = {
     "snapshot": ("timelapse.commands", "snapshot", "capture one image now"),
     "cameras": ("timelapse.commands", "cameras", "list the cameras this machine has"),
     "cleanup": ("timelapse.commands", "cleanup", "delete day directories older than retention_days now"),
+    "schedule": ("timelapse.schedule_report", "schedule_command",
+                 "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
 }
+
+
+def _date(text):
+    try:
+        return datetime.date.today() if text == "today" else datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (or today), got {text!r}") from None
+
+
+def _days(text):
+    if not text.isdigit() or not 1 <= int(text) <= 3660:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days from 1 to 3660, got {text!r}")
+    return int(text)
 
 
 def _global_options(parser, suppress):
@@ -46,6 +62,12 @@ def build_parser():
         elif name == "snapshot":
             command.add_argument("-o", "--output", metavar="FILE",
                                  help="where to write the JPEG (default: snapshot-YYYYMMDD-HHMMSS.jpg here)")
+        elif name == "schedule":
+            command.add_argument("--days", type=_days, default=7, metavar="N", help="how many days (default 7)")
+            command.add_argument("--from", dest="start", type=_date, metavar="DATE",
+                                 help="first day, YYYY-MM-DD (default: today)")
+            command.add_argument("--json", action="store_true",
+                                 help='print [{"date", "from", "until", "hours", "note"}] as JSON')
         elif name == "cleanup":
             command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     return parser

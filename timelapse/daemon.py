@@ -19,10 +19,11 @@ from timelapse.logsetup import set_level, setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.notify import Notifier
 from timelapse.retention import apply_retention
-from timelapse.schedule import clock_stepped, in_window, missed_between, next_slot, window_opens
+from timelapse.schedule import clock_stepped, missed_between, next_slot
 from timelapse.session import CameraSession, CameraStuck
 from timelapse.status import iso, write_status
 from timelapse.storage import DiskGuard, check_output_dir, image_path, remove_stale_temporaries, write_atomically
+from timelapse.window import next_opening, window_state
 
 log = logging.getLogger("timelapse")
 
@@ -229,8 +230,9 @@ class Daemon:
                 continue
             wall, boot = self.clock.wall(), self.clock.boot()
             capture = self.settings.capture
-            if not in_window(capture.active_hours, datetime.datetime.fromtimestamp(wall)):
-                self._idle_until_window(wall, boot)
+            inside, opens, closes = window_state(capture.active_hours, capture.location, wall)
+            if not inside:
+                self._idle_until(opens, wall, boot)
                 continue
             keep_open = not self.settings.camera.release_between_captures
             if keep_open and not self.session.is_open and boot >= self.session.retry_at:
@@ -238,6 +240,9 @@ class Daemon:
                 continue  # opening took time: look at the clock again
             after = self.last_slot if self.last_slot is not None and self.last_slot <= wall + 1 else None
             slot = next_slot(wall, capture.interval, after=after)
+            if closes is not None and slot >= closes:  # the window closes before that slot
+                self._idle_until(next_opening(capture.active_hours, capture.location, closes), wall, boot)
+                continue
             retry_in = self.session.retry_at - boot
             if keep_open and not self.session.is_open and retry_in < slot - wall:
                 self.update(next_capture=iso(slot))
@@ -257,13 +262,14 @@ class Daemon:
                     self.gap(after + capture.interval, f"missed {missed} slot(s): capture overran or system suspended")
             self.capture_slot(slot)
 
-    def _idle_until_window(self, wall, boot):
-        opens = window_opens(self.settings.capture.active_hours, datetime.datetime.fromtimestamp(wall)).timestamp()
+    def _idle_until(self, opens, wall, boot):
+        """Close the camera and sleep until the capture window opens (epoch ``opens``; None: a day, then look again)."""
         if self.status["state"] != "idle":
-            log.info("outside active_hours: idle until %s", iso(opens))
+            log.info("outside active_hours: idle until %s", iso(opens) if opens else
+                     "the window opens (not within a year: checking again daily)")
             self.session.close()
         self.set_state("idle", next_capture=iso(opens))
-        self.sleep_until(boot + (opens - wall))
+        self.sleep_until(boot + ((opens if opens else wall + 86400) - wall))
 
     def capture_slot(self, slot):
         """Capture the image for ``slot`` (epoch seconds), or record why there is none."""

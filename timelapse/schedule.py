@@ -5,7 +5,6 @@ waits for a slot on the boot-time clock (it does not jump with the wall clock an
 counts suspend) and names the image by the slot's local wall time.
 """
 
-import datetime
 import math
 import time
 
@@ -40,23 +39,3 @@ def missed_between(previous, slot, interval):
 def clock_stepped(expected_offset, wall, boot):
     """Return True if the wall clock moved against boot time by more than STEP_TOLERANCE."""
     return abs((wall - boot) - expected_offset) > STEP_TOLERANCE
-
-
-def in_window(window, when):
-    """Return True if local datetime ``when`` is inside ``window`` (start, end minutes); None: always."""
-    if window is None:
-        return True
-    start, end = window
-    minute = when.hour * 60 + when.minute
-    if start < end:
-        return start <= minute < end
-    return minute >= start or minute < end  # wraps midnight
-
-
-def window_opens(window, when):
-    """Return the local datetime at which ``window`` next opens after ``when``."""
-    start = window[0]
-    opening = when.replace(hour=start // 60, minute=start % 60, second=0, microsecond=0)
-    if opening <= when:
-        opening += datetime.timedelta(days=1)
-    return opening

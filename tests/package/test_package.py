@@ -35,7 +35,8 @@ def test_lintian_is_clean(deb):
 def test_relationships_are_as_the_spec_says(deb):
     depends = [d.strip() for d in deb_field(deb, "Depends").split(",")]
     for package in ("python3", "python3-yaml", "python3-pil", "python3-voluptuous",
-                    "python3-picamera2 | python3-opencv", "python3-numpy", "python3-systemd", "adduser"):
+                    "python3-picamera2 | python3-opencv", "python3-numpy", "python3-systemd", "python3-astral",
+                    "adduser"):
         assert package in depends
     assert "python3-opencv" not in depends  # only as the alternative: a Pi with picamera2 never pulls it
     assert deb_field(deb, "Recommends") == ""
@@ -63,6 +64,10 @@ def test_install_resolves_dependencies_and_sets_up_the_service_user(chroot, deb)
     assert chroot.run("stat -c %U:%G:%a /var/lib/timelapse").stdout.strip() == "timelapse:timelapse:755"
     assert chroot.run("timelapse --version").stdout.strip() == f"timelapse {deb_field(deb, 'Version')}"
     assert chroot.run(f"timelapse check-config {CONFIG}").stdout.startswith("OK")
+    chroot.path("/srv/sun.yml").write_text("capture:\n  active_hours: {from: dusk, until: dawn}\n"
+                                          "  location: {latitude: 69.65, longitude: 18.96}\n")
+    sun = chroot.run("timelapse --config /srv/sun.yml schedule --from 2026-12-15 --days 1 --json").stdout
+    assert '"note": "polar night"' in sun  # python3-astral came with the package
 
 
 def test_the_autopkgtest_smoke_test_passes_on_the_installed_package(chroot):

@@ -29,7 +29,8 @@ class CaptureSettings:
     interval: float
     jpeg_quality: int
     timeout: float
-    active_hours: object  # None or (start_minute, end_minute)
+    active_hours: object  # None or window.ActiveHours
+    location: object  # None or window.Location
 
 
 @dataclass(frozen=True)

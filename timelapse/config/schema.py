@@ -22,7 +22,8 @@ OPTIONS = (
     Option("capture", "interval", 60, v.duration(1)),
     Option("capture", "jpeg_quality", 85, v.number(1, 100, integer=True)),
     Option("capture", "timeout", 30, v.number(0, exclusive_minimum=True)),
-    Option("capture", "active_hours", None, v.clock_window),
+    Option("capture", "active_hours", None, v.active_hours),
+    Option("capture", "location", None, v.location),
     Option("storage", "output_dir", "/var/lib/timelapse", v.absolute_path()),
     Option("storage", "warn_threshold", 85, v.percent),
     Option("storage", "stop_threshold", 90, v.percent),
@@ -51,9 +52,21 @@ def _thresholds_ordered(storage):
     return storage
 
 
+def _sun_needs_location(capture):
+    from timelapse.window import uses_sun
+
+    events = uses_sun(capture["active_hours"])
+    if events and capture["location"] is None:
+        raise vol.Invalid(f"expected capture.location {{latitude, longitude}} for the sun events in "
+                          f"active_hours ({', '.join(dict.fromkeys(events))}), such as "
+                          f"location: {{latitude: 59.91, longitude: 10.75}}", path=["active_hours"])
+    return capture
+
+
 # section -> [(keys the check needs, check)]; a check runs whenever those keys are valid,
 # even if another key of the section is not, so that every problem is reported at once.
-_CROSS_CHECKS = {"storage": [(("warn_threshold", "stop_threshold"), _thresholds_ordered)]}
+_CROSS_CHECKS = {"storage": [(("warn_threshold", "stop_threshold"), _thresholds_ordered)],
+                 "capture": [(("active_hours", "location"), _sun_needs_location)]}
 
 
 def _section(name):
