@@ -6,7 +6,7 @@ CLEAN_ENV := env PATH=/usr/sbin:/usr/bin:/sbin:/bin
 VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
 DEB := dist/timelapse_$(VERSION)_all.deb
 # What the tests need beyond the build dependencies in debian/control.
-TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip
+TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg
 PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help build-deps deps test check deb lint package-test install demo bench bench-smoke clean

@@ -17,6 +17,7 @@ COMMANDS = {
     "snapshot": ("timelapse.commands", "snapshot", "capture one image now"),
     "cameras": ("timelapse.commands", "cameras", "list the cameras this machine has"),
     "cleanup": ("timelapse.commands", "cleanup", "delete day directories older than retention_days now"),
+    "sync": ("timelapse.sync.run", "sync_command", "copy new images and videos to sync.remote now (rclone)"),
     "schedule": ("timelapse.schedule_report", "schedule_command",
                  "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
 }
@@ -68,6 +69,10 @@ def build_parser():
                                  help="first day, YYYY-MM-DD (default: today)")
             command.add_argument("--json", action="store_true",
                                  help='print [{"date", "from", "until", "hours", "note"}] as JSON')
+        elif name == "sync":
+            command.add_argument("--dry-run", action="store_true", help="list what would be copied, copy nothing")
+            command.add_argument("--when-due", action="store_true",
+                                 help="do nothing unless sync.every has passed since the last run (the timer's way)")
         elif name == "cleanup":
             command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     return parser

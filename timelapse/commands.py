@@ -20,6 +20,18 @@ def check_config(args):
     print(f"  output_dir: {settings.storage.output_dir}")
     print(f"  camera: {camera.source}{device}, {camera.resolution[0]}x{camera.resolution[1]}")
     print(f"  interval: {_interval_text(settings.capture.interval)}")
+    if settings.sync.remote:
+        import sys
+
+        from timelapse.errors import ConfigError
+        from timelapse.sync.rclone import check_remote, config_path
+
+        # A warning, not a failure: capture (and `systemctl reload timelapse`) does not need it.
+        try:
+            check_remote(settings.sync.remote, config_path(settings))
+            print(f"  sync: to {settings.sync.remote} every {_interval_text(settings.sync.every)}")
+        except ConfigError as exc:
+            print(f"timelapse: warning: {exc}", file=sys.stderr)
     return 0
 
 
@@ -35,17 +47,23 @@ def status(args):
     from timelapse.errors import ConfigError
 
     try:
-        path = config.load(args.config).daemon.status_file
+        settings = config.load(args.config)
     except ConfigError as exc:
         # A broken file must not hide the status: the daemon keeps running on its old settings.
-        path = config.defaults().daemon.status_file
+        settings = config.defaults()
         print(f"timelapse: warning: the configuration has {len(exc.problems)} error(s) "
               f"(see `timelapse check-config`); the daemon keeps its previous settings", file=sys.stderr)
+    path = settings.daemon.status_file
     current = read_status(path)
+    sync = None
+    if settings.sync.remote:
+        from timelapse.sync.state import summary
+
+        sync = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
     if args.json:
-        print(json.dumps(current, indent=1, sort_keys=True))
+        print(json.dumps(dict(current or {}, sync=sync) if sync else current, indent=1, sort_keys=True))
     else:
-        print(format_status(current, path))
+        print(format_status(current, path, sync=sync))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if daemon_running(current) else EXIT_NOT_RUNNING
 
@@ -126,7 +144,12 @@ def cleanup(args):
         print("retention is off (storage.cleanup_enabled: false), so nothing is deleted; "
               f"these day directories are older than retention_days ({storage.retention_days}):")
         dry_run = True
-    outcomes = apply_retention(storage.output_dir, storage.retention_days, dry_run=dry_run)
+    hold = None
+    if settings.sync.remote:
+        from timelapse.sync.state import SyncState
+
+        hold = SyncState(storage.output_dir).hold
+    outcomes = apply_retention(storage.output_dir, storage.retention_days, dry_run=dry_run, hold=hold)
     for outcome in outcomes:
         verb = "kept" if outcome.reason else ("would delete" if dry_run else "deleted")
         why = f": {outcome.reason}" if outcome.reason else ""

@@ -23,6 +23,7 @@ from timelapse.schedule import clock_stepped, missed_between, next_slot
 from timelapse.session import CameraSession, CameraStuck
 from timelapse.status import iso, write_status
 from timelapse.storage import DiskGuard, check_output_dir, image_path, remove_stale_temporaries, write_atomically
+from timelapse.sync.state import SyncState
 from timelapse.window import next_opening, window_state
 
 log = logging.getLogger("timelapse")
@@ -377,11 +378,18 @@ class Daemon:
         self.retention_thread.start()
 
     def _retention(self, root, days):
-        outcomes = apply_retention(root, days, should_stop=lambda: self.stop_requested)
+        remote = self.settings.sync.remote
+        hold = SyncState(root).hold if remote else None  # never delete what is not yet copied off
+        outcomes = apply_retention(root, days, should_stop=lambda: self.stop_requested, hold=hold)
         deleted = [o for o in outcomes if o.deleted]
         if deleted:
             log.info("retention: deleted %d day(s) older than %d days (%d images, %.1f MB)", len(deleted), days,
                      sum(o.files for o in deleted), sum(o.bytes for o in deleted) / 1e6)
+        waiting = [o for o in outcomes if hold and o.reason and not o.deleted and "sync" in o.reason]
+        if waiting:
+            log.warning("retention: kept %d day(s) older than %d days that are not yet copied to %s "
+                        "(see timelapse status); until they are, the disk guard is the last line of defence",
+                        len(waiting), days, remote)
 
     # -- reload --------------------------------------------------------------------------
 

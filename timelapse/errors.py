@@ -4,6 +4,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3  # `status`: the daemon is not running (as `systemctl status`)
+EXIT_NO_INPUT = 66  # EX_NOINPUT: nothing to render
+EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: a tool (ffmpeg, rclone) is not installed
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: camera busy or temporarily unavailable
 EXIT_CONFIG = 78  # EX_CONFIG: the unit's RestartPreventExitStatus
 
@@ -54,3 +56,9 @@ class CaptureTimeout(CameraError, TimeoutError):
 
 class StorageError(TimelapseError, OSError):
     """The output directory cannot take the image (missing, read-only, full)."""
+
+
+class ToolMissing(TimelapseError, FileNotFoundError):
+    """A program we drive (ffmpeg, rclone) is not installed; the message names the package."""
+
+    exit_code = EXIT_UNAVAILABLE

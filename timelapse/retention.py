@@ -52,11 +52,12 @@ def _delete_day(path):
             break
 
 
-def apply_retention(root, retention_days, today=None, dry_run=False, should_stop=lambda: False):
+def apply_retention(root, retention_days, today=None, dry_run=False, should_stop=lambda: False, hold=None):
     """Delete (or with dry_run, list) day directories older than ``retention_days``.
 
     Never today's, oldest first; return an Outcome per candidate. ``should_stop`` lets
-    the daemon end the work early, between two days.
+    the daemon end the work early, between two days. ``hold(day)`` returns why a day must
+    stay (not yet copied off the camera), or None; held days are not logged one by one.
     """
     today = today or datetime.date.today()
     cutoff = today - datetime.timedelta(days=max(1, retention_days))
@@ -65,7 +66,11 @@ def apply_retention(root, retention_days, today=None, dry_run=False, should_stop
         if should_stop():
             break
         files, size, reason = inspect_day(day.path)
+        held = hold(day) if hold and reason is None else None
         deleted = False
+        if held:
+            outcomes.append(Outcome(day, files, size, False, held))
+            continue
         if reason is None and not dry_run:
             try:
                 _delete_day(day.path)

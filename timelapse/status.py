@@ -82,11 +82,29 @@ def _size(count):
         count /= 1000
 
 
-def format_status(status, path, now=None):
-    """Return the human-readable report of ``status`` (None: no status file)."""
+def format_sync(sync):
+    """Return the offsite-copy lines of `timelapse status` from sync.state.summary() (plus "remote")."""
+    last = sync.get("last") or {}
+    if not last:
+        outcome = "no copy yet (timelapse-sync.timer runs every sync.every; `sudo timelapse sync` now)"
+    elif last.get("ok"):
+        outcome = f"{last['finished']} ok, {last['files']} file(s), {_size(last['bytes'])}"
+    else:
+        outcome = f"{last['finished']} FAILED: {last.get('error')}"
+    rows = [("sync", f"to {sync['remote']}"), ("  last run", outcome),
+            ("  last success", sync.get("last_success") or "never")]
+    waiting = sync.get("days_waiting") or 0
+    if waiting:
+        rows.append(("  days waiting", f"{waiting} (retention keeps them until they are copied)"))
+    return [f"  {label + ':':<19}{value}" for label, value in rows]
+
+
+def format_status(status, path, now=None, sync=None):
+    """Return the human-readable report of ``status`` (None: no status file), with ``sync`` if set."""
+    extra = format_sync(sync) if sync else []
     if status is None:
-        return (f"timelapse is not running (no status in {path}).\n"
-                "Start it with: sudo systemctl start timelapse; see: journalctl -u timelapse")
+        return "\n".join([f"timelapse is not running (no status in {path}).",
+                          "Start it with: sudo systemctl start timelapse; see: journalctl -u timelapse"] + extra)
     running = process_alive(status.get("pid"))
     state = status.get("state", "unknown")
     lines = []
@@ -112,7 +130,7 @@ def format_status(status, path, now=None):
         ("started", status.get("started")),
     ]
     lines += [f"  {label + ':':<19}{value}" for label, value in rows if value not in (None, "")]
-    return "\n".join(lines)
+    return "\n".join(lines + extra)
 
 
 def _last_capture(status):

@@ -52,16 +52,24 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    remote: object  # None, "name:path" or an absolute path
+    every: float
+    bwlimit: object
+
+
+@dataclass(frozen=True)
 class Config:
     camera: CameraSettings
     capture: CaptureSettings
     storage: StorageSettings
     daemon: DaemonSettings
+    sync: SyncSettings
     path: object = None  # the file it came from, None for built-in defaults
 
 
 _SETTINGS = {"camera": CameraSettings, "capture": CaptureSettings,
-             "storage": StorageSettings, "daemon": DaemonSettings}
+             "storage": StorageSettings, "daemon": DaemonSettings, "sync": SyncSettings}
 
 
 def validate(data, filename="<config>"):

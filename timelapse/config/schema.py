@@ -34,6 +34,9 @@ OPTIONS = (
     Option("daemon", "gap_log", None, v.absolute_path(optional=True)),
     Option("daemon", "clock_sync_timeout", 120, v.duration(0, allow_zero=True)),
     Option("daemon", "log_level", "info", v.one_of("debug", "info", "warning", "error")),
+    Option("sync", "remote", None, v.remote),
+    Option("sync", "every", "15m", v.duration(300)),
+    Option("sync", "bwlimit", None, v.bwlimit),
 )
 
 SECTIONS = tuple(dict.fromkeys(option.section for option in OPTIONS))

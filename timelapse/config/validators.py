@@ -22,7 +22,8 @@ def duration(minimum, allow_zero=False):
     """Return a validator for seconds given as a number or "30s", "5m", "1h30m"."""
     floor = "0" if allow_zero else _plain(minimum)
     unit = "second" if floor == "1" else "seconds"
-    expected = f'expected a duration of at least {floor} {unit} ("30s", "5m", or a number of seconds)'
+    least = f"{minimum // 60:g} minutes" if minimum >= 120 and minimum % 60 == 0 else f"{floor} {unit}"
+    expected = f'expected a duration of at least {least} ("30s", "5m", or a number of seconds)'
 
     def validate(value):
         seconds = None
@@ -247,3 +248,31 @@ def controls(value):
                               path=[name])
         result[name] = tuple(setting) if isinstance(setting, list) else setting
     return result
+
+
+_REMOTE = re.compile(r"^[A-Za-z0-9_][\w. -]*:")
+_RATE = r"(?:off|\d+(?:\.\d+)?[BKMGTP]?i?)(?::(?:off|\d+(?:\.\d+)?[BKMGTP]?i?))?"
+_BWLIMIT = re.compile(rf"^{_RATE}$|^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)-)?\d{{1,2}}:\d{{2}},{_RATE}"
+                      rf"(?:\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)-)?\d{{1,2}}:\d{{2}},{_RATE})*$", re.I)
+
+
+def remote(value):
+    """Return an rclone destination ("name:path", or an absolute local path), or None."""
+    if value is None:
+        return None
+    if isinstance(value, str) and "\n" not in value and (_REMOTE.match(value.strip()) or value.startswith("/")):
+        return value.strip()
+    raise vol.Invalid('expected an rclone destination "remote:path" such as "nas:timelapse/balcony" or '
+                      '"s3:bucket/cam1" (a remote made with rclone config), an absolute path, or null')
+
+
+def bwlimit(value):
+    """Return an rclone --bwlimit value ("1M", "512k:off", "08:00,512k 23:00,off"), or None."""
+    if value is None:
+        return None
+    if _is_number(value) and value > 0:
+        return f"{value:g}"
+    if isinstance(value, str) and _BWLIMIT.match(value.strip()):
+        return value.strip()
+    raise vol.Invalid('expected an rclone bandwidth limit such as "1M", "512k" or a timetable '
+                      '"08:00,512k 23:00,off", or null')
