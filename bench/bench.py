@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from sync_bench import sync_runs  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -285,6 +286,11 @@ def table(results):
          f"{results['writes']['fsync']['ms_p50']:.2f} / {results['writes']['no_fsync']['ms_p50']:.2f} ms",
          "(reported)", None),
     ]
+    sync = results["sync"]
+    for run in ("first", "second"):
+        rows.append((f"timelapse sync, {run} run ({sync['days']} days x {sync['per_day']} images)",
+                     f"{sync[run]['files']} files, {sync[run]['mb']:.1f} MB, {sync[run]['seconds']:.2f} s",
+                     "(reported)", None))
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure':<{width}}  {'measured':<34}  {'target':<24}  ok", "-" * (width + 66)]
     for name, value, target, ok in rows:
@@ -319,6 +325,8 @@ def main():
         results["retention"] = retention_search(*((30, 10) if smoke else (365, 1440)))
         results["jpeg"] = jpeg_encode(2 if smoke else 10)
         results["writes"] = write_cost(work, 5 if smoke else 40)
+        print("offsite copy: first and second timelapse sync ...", flush=True)
+        results["sync"] = sync_runs(work, *((10, 20) if smoke else (365, 96)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = table(results)

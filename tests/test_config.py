@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from timelapse import cli, config
-from timelapse.config.schema import OPTIONS
+from timelapse.config.schema import OPTIONS, SECTIONS
 from timelapse.errors import ConfigError
 
 from conftest import ROOT, run_cli
@@ -29,7 +29,7 @@ def test_empty_file_means_all_defaults(write_config):
 def test_shipped_config_equals_schema_defaults():
     shipped = config.load(str(ROOT / "etc/timelapse/timelapse.yml"))
     defaults = config.defaults()
-    for section in ("camera", "capture", "storage", "daemon"):
+    for section in SECTIONS:
         assert getattr(shipped, section) == getattr(defaults, section)
 
 

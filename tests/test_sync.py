@@ -216,6 +216,7 @@ def test_retention_keeps_what_is_not_copied_and_deletes_it_once_copied_completel
     print(kept.stdout)
     assert old.exists() and older.exists()
     assert kept.stdout.count("not yet copied completely to sync.remote") == 2
+    assert "2 day(s) wait for their copy to nas:cam" in kept.stdout
     assert sync(camera).returncode == 0
     late = older / "235959.jpg"  # an image that arrives after its day's copy (clock set back, a restore)
     late.write_bytes(os.urandom(1000))

@@ -39,7 +39,7 @@ def test_relationships_are_as_the_spec_says(deb):
                     "adduser"):
         assert package in depends
     assert "python3-opencv" not in depends  # only as the alternative: a Pi with picamera2 never pulls it
-    assert deb_field(deb, "Recommends") == ""
+    assert deb_field(deb, "Recommends") == "rclone"
     assert deb_field(deb, "Suggests") == "python3-opencv, ffmpeg"
     assert deb_field(deb, "Architecture") == "all"
     assert deb_field(deb, "Section") == "misc"
@@ -82,14 +82,18 @@ def test_manuals_render(chroot):
         assert chroot.run(f"MANWIDTH=80 man --warnings {page} 2>&1 >/dev/null").stdout == ""  # groff is silent
 
 
-def test_unit_verifies_cleanly_and_is_hardened(chroot):
-    verify = chroot.run("systemd-analyze verify /lib/systemd/system/timelapse.service 2>&1", check=False)
+UNITS = ("timelapse.service", "timelapse-sync.service", "timelapse-sync.timer")
+
+
+def test_units_verify_cleanly_and_services_are_hardened(chroot):
+    paths = " ".join(f"/lib/systemd/system/{unit}" for unit in UNITS)
+    verify = chroot.run(f"systemd-analyze verify {paths} 2>&1", check=False)
     assert verify.stdout.strip() == "" and verify.returncode == 0, verify.stdout
-    security = chroot.run("systemd-analyze security --offline=yes /lib/systemd/system/timelapse.service 2>&1",
-                          check=False)
-    rating = float(re.search(r"Overall exposure level for timelapse.service: ([\d.]+)", security.stdout).group(1))
-    print(f"systemd-analyze security rating: {rating}")
-    assert rating <= 2.5
+    for unit in (u for u in UNITS if u.endswith(".service")):
+        security = chroot.run(f"systemd-analyze security --offline=yes /lib/systemd/system/{unit} 2>&1", check=False)
+        rating = float(re.search(rf"Overall exposure level for {unit}: ([\d.]+)", security.stdout).group(1))
+        print(f"systemd-analyze security rating of {unit}: {rating}")
+        assert rating <= 2.5, security.stdout
 
 
 def test_reinstall_and_reconfigure_are_idempotent_and_warn_on_a_bad_config(chroot, deb):
@@ -163,10 +167,29 @@ sleep 8
 echo "bad_start=$(systemctl is-active timelapse) $(systemctl show -p ExecMainStatus --value timelapse) $(systemctl show -p NRestarts --value timelapse)"
 echo "adjtimex_denied=$(journalctl -u timelapse --no-pager | grep -c 'adjtimex denied')"
 cp /root/shipped.yml $CFG
+
+# The offsite copy: a no-op without a remote, then a real copy to an SFTP server on loopback.
+echo "sync_timer=$(systemctl is-enabled timelapse-sync.timer) $(systemctl is-active timelapse-sync.timer)"
+systemctl start timelapse-sync.service
+echo "sync_off=$(systemctl show -p Result --value timelapse-sync.service) $(journalctl -u timelapse-sync --no-pager -o cat | grep -c 'sync.remote is not set')"
+mkdir -p /srv/nas
+rclone serve sftp /srv/nas --addr 127.0.0.1:2222 --user cam --pass secret --config /dev/null >/dev/null 2>&1 &
+wait_for 15 'python3 -c "import socket; socket.create_connection((\"127.0.0.1\", 2222))" 2>/dev/null'
+printf '[nas]\ntype = sftp\nhost = 127.0.0.1\nport = 2222\nuser = cam\npass = %s\n' "$(rclone obscure secret)" > /etc/timelapse/rclone.conf
+echo "rclone_conf=$(stat -c %U:%G:%a /etc/timelapse/rclone.conf)"
+sed -i 's|^  remote: null|  remote: "nas:cam"|' $CFG
+systemctl start timelapse-sync.service
+echo "sync_on=$(systemctl show -p Result --value timelapse-sync.service)"
+echo "sync_journal=$(journalctl -u timelapse-sync --no-pager -o cat | grep -m1 'copied ')"
+echo "sync_copied=$(find /srv/nas/cam -name '*.jpg' | wc -l) $(find /var/lib/timelapse -name '.*' -prune -o -name '*.jpg' -print | wc -l)"
+echo "sync_record=$(stat -c %U /var/lib/timelapse/.sync/last-run.json)"
+echo "sync_status=$(timelapse status | grep 'last run')"
+cp /root/shipped.yml $CFG
 """
 
 
 def test_boot_runs_the_service_and_reload_stop_behave(chroot):
+    chroot.run("apt-get install -y -q rclone")  # a Recommends: the user who wants copies has it
     output = chroot.boot(BOOT_CHECK)
     print(output)
     got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
@@ -195,6 +218,13 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     assert "not running" in got["status_stopped"]
     assert got["bad_start"] == "failed 78 0"  # exit 78 and no restart loop
     assert got["adjtimex_denied"] == "0"  # the unit's seccomp filter lets the clock state be read
+    assert got["sync_timer"] == "enabled active"
+    assert got["sync_off"] == "success 1"  # no remote: says so, exits 0
+    assert got["rclone_conf"] == "root:timelapse:640"
+    assert got["sync_on"] == "success", output
+    copied, present = got["sync_copied"].split()
+    assert int(copied) == int(present) >= 2 and "copied " in got["sync_journal"]
+    assert got["sync_record"] == "timelapse" and " ok, " in got["sync_status"]
 
 
 def build_upgrade(version):
