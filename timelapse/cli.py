@@ -17,6 +17,8 @@ COMMANDS = {
     "snapshot": ("timelapse.commands", "snapshot", "capture one image now"),
     "cameras": ("timelapse.commands", "cameras", "list the cameras this machine has"),
     "cleanup": ("timelapse.commands", "cleanup", "delete day directories older than retention_days now"),
+    "render": ("timelapse.render.command", "render_command", "render a day (or days) into a timelapse video"),
+    "keogram": ("timelapse.render.command", "keogram_command", "write a day's keogram (a day at a glance)"),
     "sync": ("timelapse.sync.run", "sync_command", "copy new images and videos to sync.remote now (rclone)"),
     "schedule": ("timelapse.schedule_report", "schedule_command",
                  "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
@@ -69,6 +71,24 @@ def build_parser():
                                  help="first day, YYYY-MM-DD (default: today)")
             command.add_argument("--json", action="store_true",
                                  help='print [{"date", "from", "until", "hours", "note"}] as JSON')
+        elif name == "render":
+            command.add_argument("day", nargs="?", metavar="DAY | FROM..TO",
+                                 help="YYYY-MM-DD, yesterday (default), today, or FROM..TO")
+            command.add_argument("--between", metavar="HH:MM-HH:MM", help="only this part of each day")
+            command.add_argument("--every", type=int, default=1, metavar="N", help="every Nth frame (default 1)")
+            command.add_argument("--fps", type=float, help="frames per second (default render.fps)")
+            command.add_argument("--height", type=int, help="video height in pixels, even (default render.height)")
+            command.add_argument("--quality", type=int, choices=range(0, 52), metavar="CRF",
+                                 help="x264 CRF 0..51, lower is better (default render.quality)")
+            command.add_argument("--deflicker", action=argparse.BooleanOptionalAction, default=None,
+                                 help="smooth brightness jumps (default render.deflicker)")
+            command.add_argument("-o", "--output", metavar="FILE",
+                                 help="where to write the MP4 (default output_dir/videos/YYYY/YYYY-MM-DD.mp4)")
+            command.add_argument("--force", action="store_true", help="render even if the video is up to date")
+            command.add_argument("--nightly", action="store_true",
+                                 help="what timelapse-render.service runs: yesterday, if render.daily and ffmpeg")
+        elif name == "keogram":
+            command.add_argument("day", nargs="?", metavar="DAY", help="YYYY-MM-DD, yesterday (default) or today")
         elif name == "sync":
             command.add_argument("--dry-run", action="store_true", help="list what would be copied, copy nothing")
             command.add_argument("--when-due", action="store_true",

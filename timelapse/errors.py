@@ -62,3 +62,9 @@ class ToolMissing(TimelapseError, FileNotFoundError):
     """A program we drive (ffmpeg, rclone) is not installed; the message names the package."""
 
     exit_code = EXIT_UNAVAILABLE
+
+
+class NothingToRender(TimelapseError, LookupError):
+    """No usable images for the days asked for."""
+
+    exit_code = EXIT_NO_INPUT

@@ -39,8 +39,8 @@ def test_relationships_are_as_the_spec_says(deb):
                     "adduser"):
         assert package in depends
     assert "python3-opencv" not in depends  # only as the alternative: a Pi with picamera2 never pulls it
-    assert deb_field(deb, "Recommends") == "rclone"
-    assert deb_field(deb, "Suggests") == "python3-opencv, ffmpeg"
+    assert deb_field(deb, "Recommends") == "ffmpeg, rclone"
+    assert deb_field(deb, "Suggests") == "python3-opencv"
     assert deb_field(deb, "Architecture") == "all"
     assert deb_field(deb, "Section") == "misc"
 
@@ -82,7 +82,8 @@ def test_manuals_render(chroot):
         assert chroot.run(f"MANWIDTH=80 man --warnings {page} 2>&1 >/dev/null").stdout == ""  # groff is silent
 
 
-UNITS = ("timelapse.service", "timelapse-sync.service", "timelapse-sync.timer")
+UNITS = ("timelapse.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
+         "timelapse-render.timer")
 
 
 def test_units_verify_cleanly_and_services_are_hardened(chroot):

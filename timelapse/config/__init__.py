@@ -59,17 +59,30 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class RenderSettings:
+    daily: bool
+    fps: float
+    height: int
+    quality: int
+    deflicker: bool
+    keogram: bool
+    retention_days: object  # None keeps videos
+
+
+@dataclass(frozen=True)
 class Config:
     camera: CameraSettings
     capture: CaptureSettings
     storage: StorageSettings
     daemon: DaemonSettings
     sync: SyncSettings
+    render: RenderSettings
     path: object = None  # the file it came from, None for built-in defaults
 
 
 _SETTINGS = {"camera": CameraSettings, "capture": CaptureSettings,
-             "storage": StorageSettings, "daemon": DaemonSettings, "sync": SyncSettings}
+             "storage": StorageSettings, "daemon": DaemonSettings, "sync": SyncSettings,
+             "render": RenderSettings}
 
 
 def validate(data, filename="<config>"):

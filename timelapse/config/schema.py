@@ -37,6 +37,13 @@ OPTIONS = (
     Option("sync", "remote", None, v.remote),
     Option("sync", "every", "15m", v.duration(300)),
     Option("sync", "bwlimit", None, v.bwlimit),
+    Option("render", "daily", True, v.boolean),
+    Option("render", "fps", 25, v.number(1, 120)),
+    Option("render", "height", 1080, v.even_height),
+    Option("render", "quality", 23, v.number(0, 51, integer=True)),
+    Option("render", "deflicker", True, v.boolean),
+    Option("render", "keogram", True, v.boolean),
+    Option("render", "retention_days", None, v.optional(v.number(1, integer=True), "keep videos forever")),
 )
 
 SECTIONS = tuple(dict.fromkeys(option.section for option in OPTIONS))

@@ -276,3 +276,24 @@ def bwlimit(value):
         return value.strip()
     raise vol.Invalid('expected an rclone bandwidth limit such as "1M", "512k" or a timetable '
                       '"08:00,512k 23:00,off", or null')
+
+
+def even_height(value):
+    """Return a video height: an even whole number from 16 to 4320."""
+    if not (_is_number(value) and float(value).is_integer() and 16 <= value <= 4320 and int(value) % 2 == 0):
+        raise vol.Invalid("expected an even whole number of pixels from 16 to 4320, such as 720 or 1080")
+    return int(value)
+
+
+def optional(validator, what):
+    """Return a validator that also takes null (``what`` says what null means)."""
+
+    def validate(value):
+        if value is None:
+            return None
+        try:
+            return validator(value)
+        except vol.Invalid as exc:
+            raise vol.Invalid(f"{exc.msg} (or null: {what})") from None
+
+    return validate

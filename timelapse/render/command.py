@@ -1,0 +1,190 @@
+"""`timelapse render` and `timelapse keogram`, and the nightly run of timelapse-render.service."""
+
+import datetime
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import voluptuous as vol
+
+from timelapse import config
+from timelapse.config.validators import active_hours
+from timelapse.errors import NothingToRender, TimelapseError, ToolMissing
+from timelapse.render import ffmpeg
+from timelapse.render.frames import output_size, reference_size, select
+from timelapse.render.keogram import keogram
+from timelapse.render.retention import apply_video_retention
+from timelapse.storage import write_atomically
+
+SMALL_MACHINE = 1024 ** 3  # below this much RAM (a Pi Zero 2 W): 720p by default, 2 x264 threads
+
+
+class UsageError(TimelapseError):
+    exit_code = 2
+
+
+def memory_total(meminfo="/proc/meminfo"):
+    """Return the machine's RAM in bytes (None if unknown)."""
+    try:
+        with open(meminfo) as stream:
+            for line in stream:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def parse_days(text, today=None):
+    """Return (first, last) dates from "YYYY-MM-DD", "FROM..TO", "yesterday" or "today"."""
+    today = today or datetime.date.today()
+    named = {"today": today, "yesterday": today - datetime.timedelta(days=1)}
+
+    def one(word):
+        if word in named:
+            return named[word]
+        try:
+            return datetime.date.fromisoformat(word)
+        except ValueError:
+            raise UsageError(f"expected a day as YYYY-MM-DD, yesterday or today, or FROM..TO, got {text!r}") from None
+
+    first, _, last = text.partition("..")
+    first, last = one(first), one(last) if last else one(first)
+    if last < first:
+        raise UsageError(f"expected FROM..TO with FROM not after TO, got {text!r}")
+    return first, last
+
+
+def parse_between(text):
+    """Return (start, end) minutes of a "HH:MM-HH:MM" part of each day, or None."""
+    if text is None:
+        return None
+    try:
+        window = active_hours(text)
+    except vol.Invalid:
+        raise UsageError(f'--between: expected "HH:MM-HH:MM" with start != end, such as "06:00-18:00", '
+                         f"got {text!r}") from None
+    return window.start.minute, window.end.minute
+
+
+def dates_of(first, last):
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def video_path(root, first, last):
+    """Return output_dir/videos/YYYY/YYYY-MM-DD.mp4 (a range: FROM_TO.mp4)."""
+    name = f"{first}.mp4" if first == last else f"{first}_{last}.mp4"
+    return Path(root, "videos", f"{first:%Y}", name)
+
+
+def keogram_path(root, day):
+    return Path(root, "videos", f"{day:%Y}", f"{day}-keogram.jpg")
+
+
+def up_to_date(output, frames):
+    """Return True if ``output`` is newer than every frame (a late image makes it stale)."""
+    try:
+        made = os.stat(output).st_mtime
+    except OSError:
+        return False
+    return all(os.stat(frame.path).st_mtime < made for frame in frames)
+
+
+def _warn_skipped(skipped):
+    for path, why in skipped:
+        print(f"timelapse: warning: skipped {path}: {why}", file=sys.stderr)
+
+
+def render_video(settings, first, last, between=None, every=1, fps=None, height=None, quality=None,
+                 deflicker=None, output=None, force=False, say=print):
+    """Render the days' frames to a video; return its path, or None when it was up to date."""
+    render, root = settings.render, settings.storage.output_dir
+    binary = ffmpeg.ffmpeg_binary()
+    selection = select(root, dates_of(first, last), between, every)
+    _warn_skipped(selection.skipped)
+    frames = selection.frames
+    span = str(first) if first == last else f"{first}..{last}"
+    if not frames:
+        raise NothingToRender(f"no images to render for {span} in {root}")
+    output = Path(output) if output else video_path(root, first, last)
+    if not force and up_to_date(output, frames):
+        say(f"{output} is up to date ({len(frames)} frames; --force renders it again)")
+        return None
+    small = (memory_total() or SMALL_MACHINE) < SMALL_MACHINE
+    if height is None:
+        height = min(render.height, 720) if small else render.height
+    size = output_size(reference_size(frames), height)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    ffmpeg.remove_stale_temporaries(output.parent)
+    temp = ffmpeg.temporary_name(output)
+    fps = fps or render.fps
+    say(f"rendering {len(frames)} frames of {span} at {size[0]}x{size[1]}, {fps:g} fps -> {output}")
+    with tempfile.TemporaryDirectory(prefix="timelapse-render-") as scratch:
+        list_file = Path(scratch, "frames.ffconcat")
+        list_file.write_text(ffmpeg.concat_list(frames, reference_size(frames), scratch))
+        line = ffmpeg.command(binary, list_file, temp, size, fps, render.quality if quality is None else quality,
+                              render.deflicker if deflicker is None else deflicker, threads=2 if small else None)
+        ffmpeg.run(line, output, len(frames))
+    say(f"wrote {output} ({os.path.getsize(output) / 1e6:.1f} MB, {len(frames) / fps:.1f} s)")
+    return output
+
+
+def write_keogram(settings, day, say=print):
+    """Write the day's keogram beside its video; return its path."""
+    root = settings.storage.output_dir
+    selection = select(root, [day])
+    _warn_skipped(selection.skipped)
+    if not selection.frames:
+        raise NothingToRender(f"no images for a keogram of {day} in {root}")
+    path = keogram_path(root, day)
+    write_atomically(path, keogram([frame.path for frame in selection.frames]), replace=True)
+    say(f"wrote {path} ({len(selection.frames)} columns)")
+    return path
+
+
+def nightly(settings, say=print):
+    """What timelapse-render.service does: yesterday's video and keogram, then video retention."""
+    render, root = settings.render, settings.storage.output_dir
+    if not render.daily:
+        say("render.daily is false: no nightly video")
+        return 0
+    day = datetime.date.today() - datetime.timedelta(days=1)
+    try:
+        made = render_video(settings, day, day, say=say)
+        if render.keogram and (made or not keogram_path(root, day).exists()):
+            write_keogram(settings, day, say=say)
+    except ToolMissing as exc:
+        say(f"no nightly video: {exc}")
+    except NothingToRender as exc:
+        say(f"no nightly video: {exc}")
+    if render.retention_days:
+        gone = apply_video_retention(root, render.retention_days)
+        if gone:
+            say(f"render.retention_days: deleted {len(gone)} video(s)/keogram(s) older than "
+                f"{render.retention_days} days")
+    return 0
+
+
+def render_command(args):
+    settings = config.load(args.config)
+    if args.nightly:
+        return nightly(settings)
+    first, last = parse_days(args.day or "yesterday")
+    if args.every < 1:
+        raise UsageError(f"--every: expected a whole number of at least 1, got {args.every}")
+    height = args.height
+    if height is not None and (height < 16 or height % 2):
+        raise UsageError(f"--height: expected an even number of pixels of at least 16, got {height}")
+    render_video(settings, first, last, between=parse_between(args.between), every=args.every, fps=args.fps,
+                 height=height, quality=args.quality, deflicker=args.deflicker, output=args.output,
+                 force=args.force)
+    return 0
+
+
+def keogram_command(args):
+    settings = config.load(args.config)
+    first, last = parse_days(args.day or "yesterday")
+    for day in dates_of(first, last):
+        write_keogram(settings, day)
+    return 0

@@ -1,0 +1,179 @@
+"""Drive Debian's ffmpeg: the concat list, the command (a list, never a shell string), progress,
+and an output that appears under its name only when ffmpeg succeeded.
+
+The list feeds frames of one size: with ffmpeg 5.1 the concat demuxer stretches a frame of
+another size to the first frame's size (and ``-autoscale 0`` stops helping once deflicker
+is in the chain), so the few odd frames are letterboxed to the common size first.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from timelapse.errors import TimelapseError, ToolMissing
+
+TEMP = re.compile(r"^\..+\.(\d+)\.tmp(?:\.\w+)?$")  # ".2026-11-21.mp4.<pid>.tmp.mp4"
+
+
+def ffmpeg_binary():
+    """Return the path of ffmpeg; raise ToolMissing naming the package if it is not installed."""
+    path = shutil.which("ffmpeg")
+    if not path:
+        raise ToolMissing("ffmpeg is not installed; rendering needs it: sudo apt install ffmpeg")
+    return path
+
+
+def quote(path):
+    """Return ``path`` quoted for an ffmpeg concat list."""
+    return "'" + str(path).replace("'", "'\\''") + "'"
+
+
+def letterbox(path, size, target, quality=95):
+    """Write ``path`` fitted into ``size`` (black bars, aspect kept) to ``target``."""
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        scale = min(size[0] / image.width, size[1] / image.height)
+        fitted = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                              Image.BICUBIC)
+    canvas = Image.new("RGB", size)
+    canvas.paste(fitted, ((size[0] - fitted.width) // 2, (size[1] - fitted.height) // 2))
+    canvas.save(target, "JPEG", quality=quality)
+
+
+def concat_list(frames, reference, scratch):
+    """Return the concat list's text; frames not of ``reference`` size are letterboxed into ``scratch``."""
+    lines = ["ffconcat version 1.0"]
+    for index, frame in enumerate(frames):
+        path = frame.path
+        if frame.size != reference:
+            path = Path(scratch, f"odd-{index:06d}.jpg")
+            letterbox(frame.path, reference, path)
+        lines.append(f"file {quote(path)}")
+    return "\n".join(lines) + "\n"
+
+
+def command(binary, list_file, output, size, fps, quality, deflicker, threads=None):
+    """Return the ffmpeg command line for a concat list of same-sized full-range JPEGs."""
+    width, height = size
+    # JPEGs are full-range BT.601; the video is limited-range BT.709, converted (not just tagged).
+    filters = [f"scale={width}:{height}:flags=bicubic:in_range=pc:out_range=tv:in_color_matrix=bt601:"
+               f"out_color_matrix=bt709", "format=yuv420p"]
+    if deflicker:
+        filters.append("deflicker=size=5:mode=pm")
+    line = [binary, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
+            # -r before -i: timestamps are made at this rate, so no frame is dropped or duplicated.
+            "-r", f"{fps:g}", "-f", "concat", "-safe", "0", "-i", str(list_file),
+            "-vf", ",".join(filters), "-c:v", "libx264", "-preset", "medium", "-crf", str(quality),
+            "-pix_fmt", "yuv420p", "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+            "-color_range", "tv", "-movflags", "+faststart", "-an"]
+    if threads:
+        line += ["-threads", str(threads), "-filter_threads", str(threads)]
+    return line + ["-f", "mp4", str(output)]
+
+
+def temporary_name(final):
+    """Return the hidden temporary an output is written to before it gets its name."""
+    final = Path(final)
+    return final.with_name(f".{final.name}.{os.getpid()}.tmp{final.suffix}")
+
+
+def remove_stale_temporaries(folder):
+    """Remove temporaries left by a render that was killed (their process is gone); return how many."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = TEMP.match(entry.name)
+        if match and not _alive(int(match.group(1))):
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Progress:
+    """Show ffmpeg's -progress: a bar on a terminal, else one line per 10 % (the journal)."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.stream = max(1, total), stream
+        self.tty = stream.isatty()
+        self.started, self.step = time.monotonic(), -1
+
+    def update(self, frame):
+        done = min(frame, self.total) / self.total
+        elapsed = time.monotonic() - self.started
+        fps = frame / elapsed if elapsed > 0 else 0.0
+        left = (self.total - frame) / fps if fps > 0 else 0.0
+        if self.tty:
+            bar = "#" * int(done * 30)
+            self.stream.write(f"\r[{bar:<30}] {done:4.0%} {frame}/{self.total} frames, {fps:.0f} fps, "
+                              f"{left:.0f} s left ")
+            self.stream.flush()
+        elif int(done * 10) > self.step:
+            self.step = int(done * 10)
+            print(f"render: {self.step * 10}% ({frame}/{self.total} frames, {fps:.0f} fps, {left:.0f} s left)",
+                  file=self.stream, flush=True)
+
+    def finish(self):
+        if self.tty:
+            self.stream.write("\n")
+
+
+def run(line, output, total, progress=None):
+    """Run ``line`` writing to a temporary; rename it to ``output`` on success; raise TimelapseError if not.
+
+    SIGTERM/SIGINT stop ffmpeg and remove the temporary; a SIGKILL leaves a hidden temporary,
+    which the next render removes. Nothing ever appears under ``output`` unfinished.
+    """
+    temp = Path(line[-1])
+    progress = progress or Progress(total)
+    process = subprocess.Popen(line, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    previous = {}
+
+    def stop(signum, _frame):
+        process.terminate()
+        raise KeyboardInterrupt(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.signal(signum, stop)
+    try:
+        for text in process.stdout:
+            key, _, value = text.strip().partition("=")
+            if key == "frame" and value.isdigit():
+                progress.update(int(value))
+        errors = process.stderr.read()
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.wait()
+        temp.unlink(missing_ok=True)
+        raise
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        progress.finish()
+    if code != 0:
+        temp.unlink(missing_ok=True)
+        last = " / ".join(errors.strip().splitlines()[-3:]) or f"exit status {code}"
+        raise TimelapseError(f"ffmpeg failed: {last}")
+    os.replace(temp, output)

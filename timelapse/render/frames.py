@@ -1,0 +1,93 @@
+"""Choose a render's frames: the days, the part of each day, every Nth; skip broken JPEGs.
+
+Days are listed from their directory (one scan each, names only); each chosen frame costs
+one stat, a 32-byte read of its end (a JPEG ends with the EOI marker FFD9, which cannot
+occur elsewhere near the end: 0xFF in the entropy-coded data is always stuffed) and
+Pillow's header read for its size. Nothing is decoded.
+"""
+
+import datetime
+import os
+import re
+from collections import Counter, namedtuple
+from pathlib import Path
+
+from PIL import Image
+
+_IMAGE = re.compile(r"^(\d{2})(\d{2})(\d{2})\.jpg$")
+EOI = b"\xff\xd9"
+
+Frame = namedtuple("Frame", "path when size")  # size: (width, height)
+Selection = namedtuple("Selection", "frames skipped")  # skipped: [(path, why)]
+
+
+def day_frames(root, date):
+    """Return [(path, local datetime)] for a day's images, in time order ([] if there is no such day)."""
+    folder = Path(root, f"{date:%Y}", f"{date:%m}", f"{date:%d}")
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if _IMAGE.match(entry.name))
+    except OSError:
+        return []
+    return [(folder / name, datetime.datetime.combine(date, datetime.time(*map(int, _IMAGE.match(name).groups()))))
+            for name in names]
+
+
+def in_between(when, between):
+    """Return True if ``when``'s time of day is inside ``between`` (start, end minutes; may wrap)."""
+    if between is None:
+        return True
+    start, end = between
+    minute = when.hour * 60 + when.minute
+    return start <= minute < end if start < end else (minute >= start or minute < end)
+
+
+def broken(path):
+    """Return why ``path`` is not a usable JPEG (empty, truncated), or None."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(0, os.SEEK_END)
+            length = stream.tell()
+            if length == 0:
+                return "empty file"
+            stream.seek(max(0, length - 32))
+            if EOI not in stream.read():
+                return "truncated (no JPEG end marker)"
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+    return None
+
+
+def jpeg_size(path):
+    """Return (width, height) from the JPEG's header, or None if Pillow cannot read it."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def select(root, dates, between=None, every=1):
+    """Return the Selection of frames from ``dates`` (in order), within ``between``, every ``every``th."""
+    candidates = [item for date in dates for item in day_frames(root, date) if in_between(item[1], between)]
+    frames, skipped = [], []
+    for path, when in candidates[::every]:
+        why = broken(path)
+        size = None if why else jpeg_size(path)
+        if why or size is None:
+            skipped.append((path, why or "not a readable JPEG"))
+            continue
+        frames.append(Frame(path, when, size))
+    return Selection(frames, skipped)
+
+
+def reference_size(frames):
+    """Return the size most frames have (the video is made for it; the others are fitted in)."""
+    return Counter(frame.size for frame in frames).most_common(1)[0][0]
+
+
+def output_size(reference, height):
+    """Return the even (width, height) of the video: ``height`` at most, never enlarged, aspect kept."""
+    width, source_height = reference
+    height = min(height, source_height - source_height % 2)
+    width = max(2, round(width * height / source_height / 2) * 2)
+    return width, max(2, height)
