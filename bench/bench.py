@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from render_bench import render_runs  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
@@ -286,6 +287,19 @@ def table(results):
          f"{results['writes']['fsync']['ms_p50']:.2f} / {results['writes']['no_fsync']['ms_p50']:.2f} ms",
          "(reported)", None),
     ]
+    render = results["render"]
+    rows += [
+        (f"timelapse render / bare ffmpeg, {render['frames']} frames {render['size'][1]}p",
+         f"{render['render_s']:.1f} / {render['bare_ffmpeg_s']:.1f} s = {render['ratio']:.3f}", "<= 1.10",
+         render["ratio"] <= 1.10),
+        ("render speed", f"{render['fps']:.1f} frames/s", "(reported)", None),
+        ("ffmpeg peak RSS at 720p / 1080p", f"{render['rss_mb_720']} / {render['rss_mb_full']} MB", "(reported)",
+         None),
+        ("frame checks and list, per frame", f"{render['checks_ms_per_frame']:.3f} ms", "< 0.3 ms",
+         render["checks_ms_per_frame"] < 0.3),
+        ("keogram, per 1080p frame" if render["size"][1] == 1080 else "keogram, per frame",
+         f"{render['keogram_ms_per_frame']:.2f} ms", "< 5 ms", render["keogram_ms_per_frame"] < 5),
+    ]
     sync = results["sync"]
     for run in ("first", "second"):
         rows.append((f"timelapse sync, {run} run ({sync['days']} days x {sync['per_day']} images)",
@@ -325,6 +339,8 @@ def main():
         results["retention"] = retention_search(*((30, 10) if smoke else (365, 1440)))
         results["jpeg"] = jpeg_encode(2 if smoke else 10)
         results["writes"] = write_cost(work, 5 if smoke else 40)
+        print("render: timelapse render vs bare ffmpeg, RSS, keogram ...", flush=True)
+        results["render"] = render_runs(work, *((30, (640, 360)) if smoke else (1000, (1920, 1080))))
         print("offsite copy: first and second timelapse sync ...", flush=True)
         results["sync"] = sync_runs(work, *((10, 20) if smoke else (365, 96)))
     finally:

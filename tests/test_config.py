@@ -33,16 +33,27 @@ def test_shipped_config_equals_schema_defaults():
         assert getattr(shipped, section) == getattr(defaults, section)
 
 
+def section_text(text, start, ends):
+    """Return the part of ``text`` from the line matching ``start`` up to the next line matching ``ends``."""
+    begin = re.search(start, text, re.M)
+    assert begin, start
+    rest = text[begin.end():]
+    end = re.search(ends, rest, re.M)
+    return rest[:end.start()] if end else rest
+
+
 def test_shipped_config_names_every_key_once():
     text = (ROOT / "etc/timelapse/timelapse.yml").read_text()
     for option in OPTIONS:
-        assert len(re.findall(rf"^  {option.key}:", text, re.M)) == 1, option.key
+        section = section_text(text, rf"^{option.section}:", r"^\S")
+        assert len(re.findall(rf"^  {option.key}:", section, re.M)) == 1, (option.section, option.key)
 
 
 def test_man_page_documents_every_key_and_default():
     man = (ROOT / "man/timelapse.yml.5").read_text()
     for option in OPTIONS:
-        entry = re.search(rf"^\.BR {option.key} \" \(.*$", man, re.M)
+        section = section_text(man, rf"^\.SH {option.section.upper()}$", r"^\.SH ")
+        entry = re.search(rf"^\.BR {option.key} \" \(.*$", section, re.M)
         assert entry, f"{option.key} is not documented"
         shown = yaml.safe_dump(option.default, default_flow_style=True).replace("\n...", "").strip()
         plain = re.sub(r" +", " ", entry.group(0).replace('"', "").replace("\\-", "-"))

@@ -186,11 +186,25 @@ echo "sync_copied=$(find /srv/nas/cam -name '*.jpg' | wc -l) $(find /var/lib/tim
 echo "sync_record=$(stat -c %U /var/lib/timelapse/.sync/last-run.json)"
 echo "sync_status=$(timelapse status | grep 'last run')"
 cp /root/shipped.yml $CFG
+
+# The nightly render, as its timer would start it, of a planted yesterday.
+Y=/var/lib/timelapse/$(date -d yesterday +%Y/%m/%d)
+mkdir -p $Y
+src=$(find /var/lib/timelapse -path /var/lib/timelapse/videos -prune -o -name '*.jpg' -print | head -1)
+for s in 00 10 20 30 40 50; do cp $src $Y/1200$s.jpg; done
+chown -R timelapse:timelapse /var/lib/timelapse
+echo "render_timer=$(systemctl is-enabled timelapse-render.timer) $(systemctl is-active timelapse-render.timer)"
+systemctl start timelapse-render.service
+echo "render_result=$(systemctl show -p Result --value timelapse-render.service)"
+V=/var/lib/timelapse/videos/$(date -d yesterday +%Y)/$(date -d yesterday +%F).mp4
+echo "render_video=$(stat -c %U $V) $(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 $V)"
+echo "render_keogram=$(stat -c %U ${V%.mp4}-keogram.jpg)"
+echo "render_journal=$(journalctl -u timelapse-render --no-pager -o cat | grep -m1 '^wrote .*mp4')"
 """
 
 
 def test_boot_runs_the_service_and_reload_stop_behave(chroot):
-    chroot.run("apt-get install -y -q rclone")  # a Recommends: the user who wants copies has it
+    chroot.run("apt-get install -y -q rclone ffmpeg")  # the Recommends, which a user who renders and copies has
     output = chroot.boot(BOOT_CHECK)
     print(output)
     got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
@@ -226,6 +240,10 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     copied, present = got["sync_copied"].split()
     assert int(copied) == int(present) >= 2 and "copied " in got["sync_journal"]
     assert got["sync_record"] == "timelapse" and " ok, " in got["sync_status"]
+    assert got["render_timer"] == "enabled active"
+    assert got["render_result"] == "success", output
+    assert got["render_video"] == "timelapse 6" and got["render_keogram"] == "timelapse"
+    assert got["render_journal"].startswith("wrote /var/lib/timelapse/videos/")
 
 
 def build_upgrade(version):
