@@ -2,11 +2,12 @@
 
 import logging
 import random
+import threading
 
 from timelapse.camera import make_camera
 from timelapse.camera.lock import CameraLock
-from timelapse.camera.runner import call_with_timeout
-from timelapse.errors import CaptureTimeout
+from timelapse.camera.runner import RELEASE_GRACE, call_with_timeout
+from timelapse.errors import CameraError, CaptureTimeout
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,12 @@ class CameraSession:
 
     def __init__(self, settings, jpeg_quality, timeout, lock_path, cancelled=lambda: False, tick=None):
         self.settings, self.jpeg_quality, self.timeout = settings, jpeg_quality, timeout
-        self.lock = CameraLock(lock_path)
+        self.file_lock = CameraLock(lock_path)
         self.cancelled, self.tick = cancelled, tick
         self.camera = None
+        # Captures and live-view frames take turns at the camera; opening and closing too.
+        self.lock = threading.RLock()
+        self.viewers = 0  # live-view clients connected (preview.py): keeps a released camera open
         self.failures = 0
         self.retry_at = 0.0  # boot-clock time before which opening is not retried
         self.disconnected = False
@@ -52,9 +56,13 @@ class CameraSession:
 
     def open(self):
         """Open the camera under the lock; raise CameraError (logged by the caller) if it cannot."""
+        with self.lock:
+            self._open()
+
+    def _open(self):
         if self.camera is not None:
             return
-        self.lock.acquire()
+        self.file_lock.acquire()
         try:
             # While the camera stays missing, auto-detection's reasons go to debug: said once is enough.
             self.camera = make_camera(self.settings, self.jpeg_quality,
@@ -70,22 +78,44 @@ class CameraSession:
 
     def capture(self):
         """Return JPEG bytes from the open camera; raise CameraError or CameraStuck."""
-        return self._call(self.camera.capture, self.timeout, "capture")
+        camera = self.camera
+
+        def locked():
+            with self.lock:
+                return camera.capture()
+        return self._call(locked, self.timeout, "capture")
+
+    def preview(self, focus=False):
+        """Return a live-view JPEG from the open camera; raise CameraError if it is not open or fails."""
+        camera = self.camera
+        if camera is None:
+            raise CameraError(f"camera not open: {self.last_error or self.description}")
+
+        def locked():
+            with self.lock:
+                return camera.preview(focus)
+        return self._call(locked, self.timeout, "preview")
 
     def close(self):
         """Close the camera (if open) and release the lock."""
-        camera, self.camera = self.camera, None
-        if camera is not None:
-            try:
-                camera.close()
-            except Exception:
-                log.debug("camera close failed", exc_info=True)
-        self.lock.release()
+        # A call stuck in the driver may hold the lock: closing must not wait for it for ever.
+        held = self.lock.acquire(timeout=RELEASE_GRACE + 1)
+        try:
+            camera, self.camera = self.camera, None
+            if camera is not None:
+                try:
+                    camera.close()
+                except Exception:
+                    log.debug("camera close failed", exc_info=True)
+            self.file_lock.release()
+        finally:
+            if held:
+                self.lock.release()
 
     def abandon(self):
         """Let go of a camera stuck in its driver without calling into it again (that could hang too)."""
         self.camera = None
-        self.lock.release()
+        self.file_lock.release()
 
     def succeeded(self):
         if self.disconnected:
@@ -108,12 +138,12 @@ class CameraSession:
 
     def reconfigure(self, settings, jpeg_quality, timeout, lock_path):
         """Take new settings; reopen the camera only if what it was opened with changed."""
-        changed = (settings, jpeg_quality) != (self.settings, self.jpeg_quality) or lock_path != self.lock.path
+        changed = (settings, jpeg_quality) != (self.settings, self.jpeg_quality) or lock_path != self.file_lock.path
         self.timeout = timeout
         if changed:
             self.close()
             self.settings, self.jpeg_quality = settings, jpeg_quality
-            self.lock = CameraLock(lock_path)
+            self.file_lock = CameraLock(lock_path)
             self.description = settings.source
             self.failures, self.retry_at, self.disconnected = 0, 0.0, False
         return changed

@@ -8,6 +8,9 @@ A backend must override:
     close()    release the device; safe to call twice and after a failed open.
 A backend may override:
     describe() a short "backend device" text for logs and status.
+    preview(focus)  one JPEG for the live view: downscaled to fit PREVIEW_SIZE, or with
+               ``focus`` a 1:1 crop of the centre of the full frame. The default captures
+               a full frame and scales it (cheap enough at a few frames a second).
 A backend may use:
     timeout    seconds a capture may take (``capture.timeout``; None when not known): a library
                with its own timeout (picamera2's ``wait=``) can then give up and free itself
@@ -44,12 +47,43 @@ class Camera(ABC):
         """Return "backend device" for logs and the status file."""
         return self.name
 
+    def preview(self, focus=False):
+        """Return one live-view JPEG (see the module docstring)."""
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self.capture())) as image:
+            if not focus:
+                image.draft("RGB", PREVIEW_SIZE)
+            return preview_jpeg(image.convert("RGB"), focus)
+
     def __enter__(self):
         self.open()
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+PREVIEW_SIZE = (640, 480)  # the live view's frames fit in this
+PREVIEW_QUALITY = 70
+
+
+def preview_jpeg(frame, focus=False):
+    """Return a live-view JPEG of an RGB array or PIL image: scaled to PREVIEW_SIZE, or its centre 1:1."""
+    from PIL import Image
+
+    image = frame if isinstance(frame, Image.Image) else Image.fromarray(frame)
+    if focus:
+        width, height = PREVIEW_SIZE
+        left, top = max(0, (image.width - width) // 2), max(0, (image.height - height) // 2)
+        image = image.crop((left, top, min(image.width, left + width), min(image.height, top + height)))
+    else:
+        target = fit_within(image.size, PREVIEW_SIZE)
+        if target:
+            image = image.resize(target, Image.BILINEAR, reducing_gap=2.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=PREVIEW_QUALITY)
+    return out.getvalue()
 
 
 def fit_within(size, limit):

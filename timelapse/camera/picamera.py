@@ -22,12 +22,26 @@ import time
 
 from picamera2 import Picamera2
 
-from timelapse.camera.base import Camera, encode_rgb
+from timelapse.camera.base import PREVIEW_SIZE, Camera, encode_rgb, fit_within, preview_jpeg
 from timelapse.camera.controls import checked_controls
 from timelapse.camera.detect import is_usb_webcam
 from timelapse.errors import CameraError, CameraUnavailable, ConfigError
 
 WAIT_SHARE = 0.9  # of capture.timeout, for picamera2's own wait=
+
+
+def yuv420_to_rgb(array):
+    """Return an RGB array from picamera2's YUV420 "lores" array (Y plane, then U and V, height * 3/2 rows)."""
+    import numpy as np
+
+    rows, width = array.shape[:2]
+    height = rows * 2 // 3
+    y = array[:height].astype(np.float32)
+    chroma = array[height:].reshape(2, height // 2, width // 2).astype(np.float32) - 128.0
+    u = chroma[0].repeat(2, axis=0).repeat(2, axis=1)
+    v = chroma[1].repeat(2, axis=0).repeat(2, axis=1)
+    rgb = np.stack([y + 1.402 * v, y - 0.344136 * u - 0.714136 * v, y + 1.772 * u], axis=-1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
 def error_chain(exc):
@@ -74,8 +88,11 @@ class PiCamera(Camera):
             controls = checked_controls(dict(self.settings.controls), picam2.camera_controls)
             # picamera2's "BGR888" is laid out R, G, B in memory: what PIL expects. Controls given
             # with the configuration go with camera.start(), so every frame carries them.
+            # A small "lores" stream in the same configuration feeds the live view: no mode switch.
+            lores = fit_within(tuple(self.settings.resolution), PREVIEW_SIZE) or tuple(self.settings.resolution)
             config = picam2.create_still_configuration(
-                main={"size": tuple(self.settings.resolution), "format": "BGR888"}, controls=controls)
+                main={"size": tuple(self.settings.resolution), "format": "BGR888"},
+                lores={"size": (lores[0] - lores[0] % 2, lores[1] - lores[1] % 2)}, controls=controls)
             picam2.configure(config)
             picam2.start()
             self._can_wait = "wait" in inspect.signature(picam2.capture_array).parameters
@@ -103,6 +120,21 @@ class PiCamera(Camera):
         if array is None or array.size == 0:
             raise CameraError("picamera: no frame")
         return encode_rgb(array[..., :3], self.settings.resolution, self.jpeg_quality)
+
+    def preview(self, focus=False):
+        if self._picam2 is None:
+            raise CameraError("picamera: preview before open")
+        wait = round(self.timeout * WAIT_SHARE, 3) if self._can_wait and self.timeout else None
+        stream = "main" if focus else "lores"
+        try:
+            array = (self._picam2.capture_array(stream, wait=wait) if wait
+                     else self._picam2.capture_array(stream))
+        except (TimeoutError, concurrent.futures.TimeoutError):
+            self._cancel_jobs()
+            raise CameraError(f"picamera: no preview frame within {wait:g} s") from None
+        except Exception as exc:
+            raise CameraError(f"picamera: preview failed: {error_chain(exc)}") from None
+        return preview_jpeg(array[..., :3] if focus else yuv420_to_rgb(array), focus)
 
     def _cancel_jobs(self):
         """Drop picamera2's queued jobs (a stuck capture), so that stop() and close() can run."""

@@ -4,7 +4,7 @@ import time
 
 import cv2
 
-from timelapse.camera.base import Camera, fit_within
+from timelapse.camera.base import Camera, fit_within, preview_jpeg
 from timelapse.errors import CameraError, CameraUnavailable
 
 # Frames thrown away after opening: the first buffers of a UVC camera are often dark
@@ -69,6 +69,14 @@ class UsbCamera(Camera):
         if not ok:
             raise CameraError("usb camera: JPEG encoding failed")
         return encoded.tobytes()
+
+    def preview(self, focus=False):
+        if self._capture is None:
+            raise CameraError("usb camera: preview before open")
+        ok, frame = self._capture.read()
+        if not ok or frame is None or frame.size == 0:
+            raise CameraError(f"usb camera: no frame from {self.settings.device}")
+        return preview_jpeg(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), focus)
 
     def close(self):
         if self._capture is not None:

@@ -52,6 +52,14 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    address: object  # None: every interface
+    port: int
+    auth: str  # "password" or "none"
+    live_fps: int
+
+
+@dataclass(frozen=True)
 class SyncSettings:
     remote: object  # None, "name:path" or an absolute path
     every: float
@@ -75,13 +83,14 @@ class Config:
     capture: CaptureSettings
     storage: StorageSettings
     daemon: DaemonSettings
+    web: WebSettings
     sync: SyncSettings
     render: RenderSettings
     path: object = None  # the file it came from, None for built-in defaults
 
 
 _SETTINGS = {"camera": CameraSettings, "capture": CaptureSettings,
-             "storage": StorageSettings, "daemon": DaemonSettings, "sync": SyncSettings,
+             "storage": StorageSettings, "daemon": DaemonSettings, "web": WebSettings, "sync": SyncSettings,
              "render": RenderSettings}
 
 

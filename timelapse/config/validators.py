@@ -297,3 +297,20 @@ def optional(validator, what):
             raise vol.Invalid(f"{exc.msg} (or null: {what})") from None
 
     return validate
+
+
+def listen_address(value):
+    """Return an address to listen on (an IP address or a host name), or None for every interface."""
+    import ipaddress
+
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        text = value.strip().strip("[]")
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", text):
+                return text
+    raise vol.Invalid('expected an address to listen on, such as "127.0.0.1" or "::1", or null for every '
+                      "interface")

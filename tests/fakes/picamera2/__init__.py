@@ -189,6 +189,10 @@ class Picamera2:
         controls = self._completed.pop(0)
         self.delivered.append(controls)
         width, height = self.camera_config[name]["size"]
+        if self.camera_config[name].get("format") == "YUV420":  # lores: Y plane, then U and V at half size
+            frame = np.full((height * 3 // 2, width), 128, dtype=np.uint8)
+            frame[:height] = np.linspace(16, 235, width, dtype=np.uint8)
+            return True, frame
         frame = np.zeros((height, width, 3), dtype=np.uint8)
         frame[..., 0] = np.linspace(0, 255, width, dtype=np.uint8)  # R ramps left to right
         frame[: height // 2, :, 2] = 255  # B on the top half
