@@ -18,6 +18,7 @@ from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageErro
 from timelapse.logsetup import set_level, setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.notify import Notifier
+from timelapse.preview import PreviewService, socket_path
 from timelapse.retention import apply_retention
 from timelapse.schedule import clock_stepped, missed_between, next_slot
 from timelapse.session import CameraSession, CameraStuck
@@ -309,7 +310,7 @@ class Daemon:
             self._storage_failed(slot, exc)
             return
         finally:
-            if self.settings.camera.release_between_captures:
+            if self.settings.camera.release_between_captures and not self.session.viewers:
                 self.session.close()
         if not written:
             self.gap(slot, f"skipped: {path} exists")
@@ -419,8 +420,16 @@ class Daemon:
 
 
 def run_command(args):
-    """`timelapse run`: load the configuration (exit 78 if invalid) and run the daemon."""
+    """`timelapse run`: load the configuration (exit 78 if invalid) and run the daemon, with its live view."""
     settings = config.load(args.config)
     setup_logging("debug" if args.debug else settings.daemon.log_level)
     keep_memory_flat()
-    return Daemon(settings).run()
+    daemon = Daemon(settings)
+    preview = PreviewService(
+        socket_path(settings.daemon.status_file), daemon.session, lambda: daemon.settings, lambda: daemon.last_slot,
+        keep_open=lambda: not daemon.settings.camera.release_between_captures and daemon.status["state"] != "idle")
+    preview.start()
+    try:
+        return daemon.run()
+    finally:
+        preview.stop()
