@@ -19,6 +19,8 @@ COMMANDS = {
     "cleanup": ("timelapse.commands", "cleanup", "delete day directories older than retention_days now"),
     "render": ("timelapse.render.command", "render_command", "render a day (or days) into a timelapse video"),
     "keogram": ("timelapse.render.command", "keogram_command", "write a day's keogram (a day at a glance)"),
+    "web": ("timelapse.web.app", "web_command", "run the web interface (what timelapse-web.service starts)"),
+    "web-password": ("timelapse.web.auth", "web_password_command", "set the web interface's password (root)"),
     "sync": ("timelapse.sync.run", "sync_command", "copy new images and videos to sync.remote now (rclone)"),
     "schedule": ("timelapse.schedule_report", "schedule_command",
                  "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
@@ -89,6 +91,8 @@ def build_parser():
                                  help="what timelapse-render.service runs: yesterday, if render.daily and ffmpeg")
         elif name == "keogram":
             command.add_argument("day", nargs="?", metavar="DAY", help="YYYY-MM-DD, yesterday (default) or today")
+        elif name == "web-password":
+            command.add_argument("--stdin", action="store_true", help="read the password from one line of stdin")
         elif name == "sync":
             command.add_argument("--dry-run", action="store_true", help="list what would be copied, copy nothing")
             command.add_argument("--when-due", action="store_true",

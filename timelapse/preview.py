@@ -113,7 +113,8 @@ class PreviewService:
         for client in clients:
             try:
                 client.sendall(header + frame)
-            except OSError:
+            except OSError as exc:
+                log.debug("live view: sending failed: %s", exc)
                 self._drop(kind, client)
 
     def _drop(self, kind, client):

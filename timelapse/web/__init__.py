@@ -1,0 +1,1 @@
+"""The web interface (SPEC section 11): `timelapse web` on Tornado."""

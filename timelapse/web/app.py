@@ -1,0 +1,100 @@
+"""`timelapse web`: the Tornado application, its URLs, and the server."""
+
+import logging
+import os
+import signal
+from pathlib import Path
+
+import tornado.httpserver
+import tornado.ioloop
+import tornado.netutil
+import tornado.web
+
+from timelapse import config
+from timelapse.logsetup import setup_logging
+from timelapse.preview import socket_path
+from timelapse.web.auth import Guard, password_file
+from timelapse.web.base import Context
+from timelapse.web.catalog import Catalog
+from timelapse.web.handlers import days, files, live, signin, status, videos
+from timelapse.web.live import LiveHub
+from timelapse.web.thumbs import cache_dir
+
+log = logging.getLogger("timelapse.web")
+HERE = Path(__file__).resolve().parent
+
+
+def make_app(settings, cache=None):
+    """Return the Tornado application for ``settings`` (thumbnails in ``cache``)."""
+    cache = Path(cache or cache_dir())
+    cache.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(settings.storage.output_dir)
+    ctx = Context(settings, Guard(password_file(settings)), catalog, cache,
+                  LiveHub(socket_path(settings.daemon.status_file)))
+    ctx.registry = status.metrics_registry(ctx)
+    c = {"ctx": ctx}
+    routes = [
+        (r"/", status.StatusPage, c),
+        (r"/api/status", status.StatusApi, c),
+        (r"/metrics", status.Metrics, c),
+        (r"/live", live.LivePage, c),
+        (r"/live\.mjpg", live.LiveStream, c),
+        (r"/live\.jpg", live.LiveFrame, c),
+        (r"/days", days.DaysPage, c),
+        (r"/api/days", days.DaysApi, c),
+        (r"/api/days/([^/]*)", days.DayApi, c),
+        (r"/days/([^/]*)", days.DayPage, c),
+        (r"/download/([^/]*)\.zip", days.DayZip, c),
+        (r"/images/(.*)", files.ImageFile, dict(c, root=catalog.real_root)),
+        (r"/thumbs/(.*)", files.ThumbFile, dict(c, root=os.path.realpath(cache))),
+        (r"/videos", videos.VideosPage, c),
+        (r"/videos/(.*)", files.VideoFile, dict(c, root=catalog.real_root)),
+        (r"/login", signin.Login, c),
+        (r"/logout", signin.Logout, c),
+    ]
+    return tornado.web.Application(
+        routes, template_path=str(HERE / "templates"), static_path=str(HERE / "static"), xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Strict"}, compress_response=False,
+        default_handler_class=NotFound, default_handler_args=c, static_hash_cache=True)
+
+
+class NotFound(tornado.web.RequestHandler):
+    def initialize(self, ctx):
+        self.ctx = ctx
+
+    def prepare(self):
+        self.set_status(404)
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish("404 Not Found\n")
+
+
+def listen(app, settings):
+    """Bind web.address:web.port (every interface, IPv4 and IPv6 where present, for null); return the server."""
+    server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=64 * 1024)
+    sockets = tornado.netutil.bind_sockets(settings.web.port, address=settings.web.address)
+    server.add_sockets(sockets)
+    return server, sockets
+
+
+def web_command(args):
+    """Run the web server until SIGTERM."""
+    settings = config.load(args.config)
+    setup_logging("debug" if args.debug else settings.daemon.log_level)
+    app = make_app(settings)
+    server, sockets = listen(app, settings)
+    where = ", ".join(f"{s.getsockname()[0]}:{s.getsockname()[1]}" for s in sockets)
+    auth = ("no password: anyone who reaches the port sees everything" if settings.web.auth == "none" else
+            "password" if password_file(settings).exists() else
+            f"no password set yet: run sudo timelapse web-password ({password_file(settings)})")
+    log.info("timelapse web listening on %s (auth: %s)", where, auth)
+    loop = tornado.ioloop.IOLoop.current()
+
+    def stop(*_):
+        loop.add_callback_from_signal(loop.stop)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    loop.start()
+    server.stop()
+    log.info("timelapse web stopped")
+    return 0

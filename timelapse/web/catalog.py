@@ -1,0 +1,135 @@
+"""What is on disk, for the web pages: days, a day's images, videos. Paths from URLs are parsed
+into dates and times (never joined as strings) and resolved inside output_dir, or refused.
+
+A day is listed with one directory scan (names and sizes, no decode); a day that has ended
+does not change, so its summary is kept until its directory's mtime moves.
+"""
+
+import datetime
+import os
+import re
+from collections import namedtuple
+from pathlib import Path
+
+from timelapse.storage import day_dirs
+
+DaySummary = namedtuple("DaySummary", "date count first last bytes")
+_IMAGE = re.compile(r"^(\d{2})(\d{2})(\d{2})\.jpg$")
+DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class BadRequest(ValueError):
+    """A URL part that is not a date or a time at all (400)."""
+
+
+def parse_date(text):
+    """Return the date in "YYYY-MM-DD"; raise BadRequest if it is malformed or impossible."""
+    match = DATE.match(text or "")
+    if not match:
+        raise BadRequest(f"expected a day as YYYY-MM-DD, got {text!r}")
+    try:
+        return datetime.date(*map(int, match.groups()))
+    except ValueError:
+        raise BadRequest(f"no such day: {text!r}") from None
+
+
+def parse_image(year, month, day, name):
+    """Return (date, time) from URL parts YYYY, MM, DD, HHMMSS.jpg; raise BadRequest if malformed."""
+    match = _IMAGE.match(name or "")
+    if not (match and re.fullmatch(r"\d{4}", year or "") and re.fullmatch(r"\d{2}", month or "")
+            and re.fullmatch(r"\d{2}", day or "")):
+        raise BadRequest("expected /YYYY/MM/DD/HHMMSS.jpg")
+    try:
+        return (datetime.date(int(year), int(month), int(day)),
+                datetime.time(*map(int, match.groups())))
+    except ValueError:
+        raise BadRequest("no such day or time") from None
+
+
+class Catalog:
+    """The images and videos under ``root`` (output_dir), read-only."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.real_root = Path(os.path.realpath(root))
+        self._days = {}  # date -> (mtime_ns, DaySummary)
+
+    def inside(self, path):
+        """Return ``path`` if it resolves to a regular file inside output_dir, else None."""
+        real = Path(os.path.realpath(path))
+        if self.real_root not in real.parents or not real.is_file():
+            return None
+        return real
+
+    def day_dir(self, date):
+        return self.root / f"{date:%Y}" / f"{date:%m}" / f"{date:%d}"
+
+    def image_path(self, date, time):
+        """Return the file of an image, or None if there is none (or it would lead outside output_dir)."""
+        return self.inside(self.day_dir(date) / f"{time:%H%M%S}.jpg")
+
+    def day_images(self, date):
+        """Return [(time, size)] of a day's images in time order; [] for no such day."""
+        folder = self.day_dir(date)
+        real = Path(os.path.realpath(folder))
+        if self.real_root not in real.parents:
+            return []
+        images = []
+        try:
+            with os.scandir(real) as entries:
+                for entry in entries:
+                    match = _IMAGE.match(entry.name)
+                    if match and entry.is_file(follow_symlinks=False):
+                        try:
+                            images.append((datetime.time(*map(int, match.groups())),
+                                           entry.stat(follow_symlinks=False).st_size))
+                        except ValueError:
+                            continue
+        except OSError:
+            return []
+        return sorted(images)
+
+    def summary(self, day):
+        """Return the DaySummary of a storage.Day, from the cache while its directory is unchanged."""
+        try:
+            mtime = os.stat(day.path).st_mtime_ns
+        except OSError:
+            return None
+        cached = self._days.get(day.date)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        images = self.day_images(day.date)
+        summary = DaySummary(day.date, len(images), images[0][0] if images else None,
+                             images[-1][0] if images else None, sum(size for _, size in images))
+        self._days[day.date] = (mtime, summary)
+        return summary
+
+    def days(self):
+        """Return the DaySummary of every day with images, newest first."""
+        found = [self.summary(day) for day in day_dirs(self.root)]
+        return [day for day in reversed(found) if day and day.count]
+
+    def video(self, date, suffix=".mp4"):
+        """Return the rendered video (or "-keogram.jpg") of ``date``, or None."""
+        return self.inside(self.root / "videos" / f"{date:%Y}" / f"{date}{suffix}")
+
+    def videos(self):
+        """Return [(name, path, size, keogram path or None)] of rendered videos, newest first; [] without videos/."""
+        found = []
+        videos = self.root / "videos"
+        try:
+            years = sorted((e.name for e in os.scandir(videos) if e.name.isdigit() and e.is_dir()), reverse=True)
+        except OSError:
+            return []
+        for year in years:
+            try:
+                names = sorted((e.name for e in os.scandir(videos / year)
+                                if e.name.endswith(".mp4") and not e.name.startswith(".")), reverse=True)
+            except OSError:
+                continue
+            for name in names:
+                path = self.inside(videos / year / name)
+                if path:
+                    keogram = self.inside(videos / year / name.replace(".mp4", "-keogram.jpg"))
+                    found.append((name[:-4], f"{year}/{name}", path.stat().st_size, keogram))
+        return found

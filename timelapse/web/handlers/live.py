@@ -1,0 +1,68 @@
+"""The live view: the page, /live.mjpg (multipart/x-mixed-replace, to every viewer from one daemon
+stream) and /live.jpg (one fresh frame); ``?focus=1`` for the 1:1 centre crop."""
+
+import tornado.iostream
+
+from timelapse.web.base import BaseHandler
+from timelapse.web.handlers.status import current_status
+
+BOUNDARY = "timelapse-frame"
+WAIT = 5.0  # seconds /live.jpg waits for a fresh frame
+
+
+class LivePage(BaseHandler):
+    page = True
+
+    def get(self):
+        self.render_page("live.html", status=current_status(self.ctx))
+
+
+class _Live(BaseHandler):
+    def kind(self):
+        return "focus" if self.get_argument("focus", "0") == "1" else "live"
+
+
+class LiveStream(_Live):
+    async def get(self):
+        kind, hub = self.kind(), self.ctx.hub
+        self.set_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+        self.set_header("Cache-Control", "no-store")
+        self.closed = False
+        hub.join(kind)
+        try:
+            seen = 0
+            while not self.closed:
+                got = await hub.next_frame(kind, seen, timeout=WAIT)
+                if got is None:
+                    continue  # the daemon is away; the hub reconnects, and this stream resumes
+                seen, frame = got
+                self.write(f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame)}\r\n\r\n"
+                           .encode() + frame + b"\r\n")
+                await self.flush()
+        except tornado.iostream.StreamClosedError:
+            pass
+        finally:
+            hub.leave(kind)
+
+    def on_connection_close(self):
+        self.closed = True
+
+
+class LiveFrame(_Live):
+    async def get(self):
+        kind, hub = self.kind(), self.ctx.hub
+        hub.join(kind)
+        try:
+            got = await hub.next_frame(kind, hub.latest[kind][0], timeout=WAIT)
+        finally:
+            hub.leave(kind)
+        self.set_header("Cache-Control", "no-store")
+        if got is None:
+            status = current_status(self.ctx)
+            why = ("the capture daemon is not running" if not status["running"] else
+                   f"no live frame (state: {status.get('state')}; {status.get('last_error') or 'no camera'})")
+            self.set_status(503)
+            self.write({"error": why, "last_image": status.get("last_image")})
+            return
+        self.set_header("Content-Type", "image/jpeg")
+        self.write(got[1])

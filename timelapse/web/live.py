@@ -1,0 +1,64 @@
+"""One live stream from the capture daemon (live.sock), fanned out to every viewer.
+
+The hub connects to the daemon only while someone watches, keeps the newest frame, and
+reconnects by itself when the daemon comes back (restart, upgrade).
+"""
+
+import asyncio
+import socket
+import struct
+
+import tornado.ioloop
+import tornado.iostream
+import tornado.locks
+
+RECONNECT = 1.0  # seconds between attempts while the daemon is away
+
+
+class LiveHub:
+    def __init__(self, socket_path):
+        self.path = socket_path
+        self.viewers = {"live": 0, "focus": 0}
+        self.latest = {"live": (0, None), "focus": (0, None)}  # (sequence number, JPEG)
+        self.arrived = {kind: tornado.locks.Condition() for kind in self.viewers}
+        self.pumps = {}
+        self.connected = {kind: False for kind in self.viewers}
+
+    def join(self, kind):
+        self.viewers[kind] += 1
+        if kind not in self.pumps or self.pumps[kind].done():
+            self.pumps[kind] = asyncio.ensure_future(self._pump(kind))
+
+    def leave(self, kind):
+        self.viewers[kind] = max(0, self.viewers[kind] - 1)
+
+    async def next_frame(self, kind, after, timeout):
+        """Return (sequence, JPEG) newer than ``after``, or None after ``timeout`` seconds."""
+        deadline = tornado.ioloop.IOLoop.current().time() + timeout  # Tornado's clock, not asyncio's
+        while self.latest[kind][0] <= after:
+            if not await self.arrived[kind].wait(timeout=deadline):
+                return None
+        return self.latest[kind]
+
+    async def _pump(self, kind):
+        while self.viewers[kind] > 0:
+            stream = None
+            try:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                stream = tornado.iostream.IOStream(sock)
+                await stream.connect(self.path)
+                await stream.write(kind.encode() + b"\n")
+                self.connected[kind] = True
+                while self.viewers[kind] > 0:
+                    length = struct.unpack(">I", await stream.read_bytes(4))[0]
+                    frame = await stream.read_bytes(length)
+                    self.latest[kind] = (self.latest[kind][0] + 1, frame)
+                    self.arrived[kind].notify_all()
+            except (tornado.iostream.StreamClosedError, OSError):
+                pass
+            finally:
+                self.connected[kind] = False
+                if stream is not None:
+                    stream.close()
+            if self.viewers[kind] > 0:
+                await asyncio.sleep(RECONNECT)

@@ -1,0 +1,144 @@
+"use strict";
+// Small and framework-free: status refresh, live view fallback and focus toggle, the day scrubber.
+
+function thumbOf(path) {
+  const m = /(\d{4})\/(\d{2})\/(\d{2})\/(\d{6})\.jpg$/.exec(path || "");
+  return m ? { thumb: `/thumbs/${m[1]}/${m[2]}/${m[3]}/${m[4]}.jpg`, url: `/images/${m[1]}/${m[2]}/${m[3]}/${m[4]}.jpg` } : null;
+}
+
+function setField(root, name, text) {
+  const node = root.querySelector(`[data-field="${name}"]`);
+  if (node) node.textContent = text;
+}
+
+async function refreshStatus(root) {
+  let s;
+  try {
+    const response = await fetch("/api/status", { credentials: "same-origin" });
+    if (!response.ok) return;
+    s = await response.json();
+  } catch (error) { return; }
+  setField(root, "running_text", s.running ? "running" : "not running");
+  setField(root, "state", (s.state || "no status").replace(/_/g, " "));
+  setField(root, "camera", s.camera || "–");
+  setField(root, "last_capture", s.last_capture ? `${s.last_capture}${s.last_capture_success === false ? " (failed)" : ""}` : "none yet");
+  setField(root, "next_capture", s.next_capture || "–");
+  setField(root, "today", `${s.captures_today || 0} captured, ${s.skipped_today || 0} skipped`);
+  setField(root, "disk", s.disk_usage_percent == null ? "–" : `${s.disk_usage_percent} % used`);
+  const meter = root.querySelector('[data-field="disk_meter"]');
+  if (meter && s.disk_usage_percent != null) meter.value = s.disk_usage_percent;
+  setField(root, "clock", s.clock_synced == null ? "–" : (s.clock_synced ? "synchronized" : "NOT synchronized"));
+  setField(root, "last_error", s.last_error || "none");
+  if (s.sync) {
+    const last = s.sync.last;
+    setField(root, "sync", `to ${s.sync.remote}: ${last ? (last.ok ? "ok " + last.finished : "FAILED " + last.error) : "no copy yet"}` +
+      (s.sync.days_waiting ? `; ${s.sync.days_waiting} day(s) waiting` : ""));
+  }
+  const image = thumbOf(s.last_image);
+  const thumb = root.querySelector('[data-field="last_thumb"]');
+  if (thumb && image && !thumb.src.endsWith(image.thumb)) {
+    thumb.src = image.thumb;
+    root.querySelector('[data-field="last_link"]').href = image.url;
+  }
+}
+
+function startStatus() {
+  const root = document.getElementById("status");
+  if (!root) return;
+  refreshStatus(root);
+  setInterval(() => refreshStatus(root), 5000);
+}
+
+function startLive() {
+  const live = document.getElementById("live");
+  if (!live) return;
+  const why = document.getElementById("live-why");
+  const latest = document.getElementById("live-latest");
+  const toggle = document.getElementById("focus-toggle");
+  let focus = false;
+  const source = () => `/live.mjpg${focus ? "?focus=1" : ""}`;
+  async function explain() {
+    // No stream: say why (the daemon's status) and show the latest image; try again soon.
+    try {
+      const s = await (await fetch("/api/status", { credentials: "same-origin" })).json();
+      why.textContent = s.running ? `No live picture: ${(s.state || "").replace(/_/g, " ")}${s.last_error ? " — " + s.last_error : ""}` :
+        "No live picture: the capture daemon is not running (sudo systemctl start timelapse).";
+      const image = thumbOf(s.last_image);
+      if (image) { latest.src = image.url; latest.hidden = false; }
+    } catch (error) { why.textContent = "No live picture: the camera cannot be reached."; }
+    why.hidden = false;
+    live.hidden = true;
+    setTimeout(() => { live.hidden = false; live.src = source() + (source().includes("?") ? "&" : "?") + "t=" + Date.now(); }, 5000);
+  }
+  live.addEventListener("error", explain);
+  live.addEventListener("load", () => { why.hidden = true; latest.hidden = true; });
+  toggle.addEventListener("click", () => {
+    focus = !focus;
+    toggle.setAttribute("aria-pressed", String(focus));
+    live.src = source();
+  });
+}
+
+function startDay() {
+  const root = document.getElementById("scrubber");
+  if (!root) return;
+  const frame = document.getElementById("frame");
+  const link = document.getElementById("frame-link");
+  const time = document.getElementById("frame-time");
+  const scrub = document.getElementById("scrub");
+  const play = document.getElementById("play");
+  const keogram = document.getElementById("keogram");
+  const grid = document.getElementById("grid");
+  const more = document.getElementById("more");
+  let images = [];
+  let timer = null;
+  let shown = 0;
+  const show = (index) => {
+    const image = images[index];
+    if (!image) return;
+    frame.src = image.thumb;
+    link.href = image.url;
+    time.textContent = image.time;
+    scrub.value = index;
+  };
+  const addGrid = (count) => {
+    // The grid is built a page at a time, and the browser loads each thumbnail only when near the screen.
+    const end = Math.min(images.length, shown + count);
+    for (; shown < end; shown++) {
+      const image = images[shown];
+      const a = document.createElement("a");
+      a.href = image.url;
+      const img = document.createElement("img");
+      img.loading = "lazy";
+      img.src = image.thumb;
+      img.alt = image.time;
+      a.append(img);
+      const label = document.createElement("span");
+      label.textContent = image.time;
+      const cell = document.createElement("div");
+      cell.append(a, label);
+      grid.append(cell);
+    }
+    more.hidden = shown >= images.length;
+  };
+  fetch(root.dataset.day, { credentials: "same-origin" }).then((r) => r.json()).then((day) => {
+    images = day.images;
+    scrub.max = images.length - 1;
+    addGrid(120);
+    const sentinel = new IntersectionObserver((entries) => { if (entries[0].isIntersecting && shown < images.length) addGrid(120); });
+    sentinel.observe(more);
+  });
+  scrub.addEventListener("input", () => show(Number(scrub.value)));
+  more.addEventListener("click", () => addGrid(120));
+  play.addEventListener("click", () => {
+    if (timer) { clearInterval(timer); timer = null; play.textContent = "Play"; return; }
+    play.textContent = "Pause";
+    timer = setInterval(() => show((Number(scrub.value) + 1) % images.length), 100);
+  });
+  if (keogram) keogram.addEventListener("click", (event) => {
+    const box = keogram.getBoundingClientRect();
+    show(Math.min(images.length - 1, Math.floor((event.clientX - box.left) / box.width * images.length)));
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => { startStatus(); startLive(); startDay(); });
