@@ -44,8 +44,8 @@ class AuthMixin:
                                                       max_age_days=SESSION_DAYS):
             return "session"
         password = self._basic_password()
-        if password is not None and not ctx.guard.blocked(self.request.remote_ip) and \
-                ctx.guard.check(self.request.remote_ip, password):
+        self.waiting = ctx.guard.blocked(self.request.remote_ip)  # decided before this attempt counts
+        if password is not None and not self.waiting and ctx.guard.check(self.request.remote_ip, password):
             return "basic"
         return None
 
@@ -66,9 +66,9 @@ class AuthMixin:
         elif not self.current_user:
             if self.page:
                 self.redirect("/login?next=" + quote(self.request.uri, safe="/?=&"))
-            elif self.ctx.guard.blocked(self.request.remote_ip):
+            elif getattr(self, "waiting", 0):
                 self.set_status(429)
-                self.set_header("Retry-After", str(self.ctx.guard.blocked(self.request.remote_ip)))
+                self.set_header("Retry-After", str(self.waiting))
                 self.finish({"error": "too many failed sign-ins from this address; wait and try again"})
             else:
                 self.set_status(401)

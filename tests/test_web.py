@@ -1,0 +1,265 @@
+"""The web interface over real HTTP: the real daemon and `timelapse web` on loopback.
+
+Authentication on every data URL, cookie flags, the brake on guessing, a battery of hostile
+paths that never leaves output_dir and never gives a 500, ETags, the zip's exact bytes, the
+JSON shapes, metrics, byte ranges, and three live viewers against the capture schedule.
+"""
+
+import datetime
+import io
+import json
+import os
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from web_harness import PASSWORD, WebServer
+
+DATA_URLS = ["/api/status", "/api/days", "/metrics", "/live.jpg", "/live.mjpg", "/images/2026/11/21/120000.jpg",
+             "/thumbs/2026/11/21/120000.jpg", "/download/2026-11-21.zip", "/videos/2026/2026-11-21.mp4",
+             "/api/days/2026-11-21"]
+PAGES = ["/", "/live", "/days", "/days/2026-11-21", "/videos"]
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    server = WebServer(tmp_path_factory.mktemp("web"))
+    yield server
+    server.stop()
+
+
+def today_path(web):
+    first = sorted(web.output.rglob("*.jpg"))[0]
+    return first, "/images/" + first.relative_to(web.output).as_posix()
+
+
+@pytest.mark.parametrize("url", DATA_URLS)
+def test_every_data_url_refuses_without_credentials(web, url):
+    status, response, body = web.get(url, auth=False)
+    assert status == 401, (url, status)
+    assert response.getheader("WWW-Authenticate", "").startswith("Basic ") and b"jpg" not in body
+
+
+def test_every_data_url_refuses_a_wrong_password_and_then_the_guesser(tmp_path):
+    server = WebServer(tmp_path, daemon=False)
+    try:
+        codes = [server.get(url, password="wrong password")[0] for url in DATA_URLS]
+        assert codes[:5] == [401] * 5  # then the address must wait (429): a refusal too
+        assert set(codes[5:]) == {429}, codes
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_without_a_session_go_to_the_sign_in_form_without_a_basic_challenge(web, url):
+    status, response, _ = web.get(url, auth=False)
+    assert status == 302 and response.getheader("Location").startswith("/login?next=")
+    assert response.getheader("WWW-Authenticate") is None  # or the browser pops its own dialog
+
+
+def test_the_sign_in_form_sets_a_signed_httponly_samestrict_cookie(web):
+    status, response, body = web.get("/login", auth=False)
+    assert status == 200 and b'name="password"' in body
+    xsrf = re.search(rb'name="_xsrf" value="([^"]+)"', body).group(1).decode()
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    status, response, _ = web.request("POST", "/login", auth=False, body=f"_xsrf={xsrf}&next=/days&password="
+                                      + PASSWORD.replace(" ", "+"),
+                                      headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    assert status == 302 and response.getheader("Location") == "/days"
+    session = [c for c in response.headers.get_all("Set-Cookie") if c.startswith("timelapse_session=")][0]
+    assert "HttpOnly" in session and "SameSite=Strict" in session and "Path=/" in session
+    value = session.split(";")[0]
+    assert web.get("/api/status", auth=False, headers={"Cookie": value})[0] == 200
+    forged = value[:-4] + ("0000" if not value.endswith("0000") else "1111")
+    assert web.get("/api/status", auth=False, headers={"Cookie": forged})[0] == 401
+    assert web.get("/days", auth=False, headers={"Cookie": value})[0] == 200
+
+
+def test_an_open_redirect_through_next_is_refused(web):
+    status, response, body = web.get("/login?next=//evil.example/x", auth=False)
+    assert b'value="/"' in body
+
+
+def test_failed_sign_ins_are_rate_limited_per_address(tmp_path):
+    server = WebServer(tmp_path, daemon=False)
+    try:
+        codes = [server.get("/api/status", password=f"guess {n}")[0] for n in range(7)]
+        assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
+        status, response, _ = server.get("/api/status")  # even the right password waits
+        assert status == 429 and int(response.getheader("Retry-After")) > 0
+    finally:
+        server.stop()
+
+
+def test_without_a_password_only_a_page_saying_how_to_set_one(tmp_path):
+    server = WebServer(tmp_path, with_password=False, daemon=False)
+    try:
+        status, _, body = server.get("/", auth=False)
+        assert status == 200 and b"sudo timelapse web-password" in body and b"<dl>" not in body
+        status, _, body = server.get("/api/status", auth=False)
+        assert status == 503 and b"sudo timelapse web-password" in body
+        assert server.get("/api/days", password="anything at all")[0] == 503
+    finally:
+        server.stop()
+
+
+def test_with_auth_none_everything_is_open_and_the_footer_says_so(tmp_path):
+    server = WebServer(tmp_path, auth="none", with_password=False, daemon=False)
+    try:
+        status, _, body = server.get("/", auth=False)
+        assert status == 200 and b"No password (web.auth: none)" in body
+        assert server.get("/api/status", auth=False)[0] == 200
+    finally:
+        server.stop()
+
+
+HOSTILE = ["/images/../../../../etc/passwd", "/images/..%2f..%2f..%2fetc%2fpasswd",
+           "/images/%252e%252e/%252e%252e/etc/passwd", "/images/2026/11/21/..%5c..%5cetc%5cpasswd",
+           "/images/2026/11/21/120000.jpg%00.png", "/images//etc/passwd", "/images/%2fetc%2fpasswd",
+           "/images/2026/13/45/120000.jpg", "/images/2026/02/30/120000.jpg", "/images/2026/11/21/256161.jpg",
+           "/thumbs/../../etc/passwd", "/thumbs/2026/11/21/%2e%2e%2f%2e%2e%2fpasswd",
+           "/videos/2026/../../../etc/passwd", "/videos/%2e%2e/%2e%2e/etc/passwd", "/videos/1999/2026-11-21.mp4",
+           "/videos/2026/2026-11-21.mp4.bak", "/api/days/..%2f..%2fetc", "/api/days/2026-02-30",
+           "/api/days/2026-11-21%00", "/api/days/%2e%2e", "/download/..%2f..%2fetc%2fpasswd.zip",
+           "/download/2026-13-01.zip", "/days/../../etc/passwd", "/static/../../../../etc/passwd",
+           "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/live.jpg?focus=../../etc/passwd",
+           "/images/2025/01/01/120000.jpg", "/api/days/2025-01-01", "/download/2025-01-01.zip",
+           "/images/C:%5cWindows%5cwin.ini", "/" + "a" * 5000]
+
+
+def test_hostile_paths_never_leave_output_dir_and_never_give_a_500(web, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "120000.jpg").write_bytes(b"SECRET-OUTSIDE-OUTPUT-DIR")
+    link = web.output / "2025/01/01"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(outside)  # a day directory that is a symlink out of output_dir
+    etc_day = web.output / "2025/01/02"
+    etc_day.symlink_to("/etc")
+    passwd = Path("/etc/passwd").read_bytes()[:32]
+    for path in HOSTILE + ["/images/2025/01/02/120000.jpg", "/api/days/2025-01-02"]:
+        status, _, body = web.get(path)
+        allowed = {"/static": (400, 403, 404), "/live.j": (200, 503)}.get(path[:7], (400, 404))
+        assert status in allowed, (path, status)
+        assert b"SECRET-OUTSIDE" not in body and passwd not in body, path
+    assert web.json("/api/days") and "2025-01-01" not in json.dumps(web.json("/api/days"))
+
+
+def test_missing_is_404_and_malformed_is_400(web):
+    assert web.get("/api/days/1999-01-01")[0] == 404
+    assert web.get("/images/1999/01/01/120000.jpg")[0] == 404
+    assert web.get("/download/1999-01-01.zip")[0] == 404
+    assert web.get("/api/days/yesterday")[0] == 400
+    assert web.get("/images/2026/11/21/noon.jpg")[0] == 400
+    assert web.get("/no/such/page")[0] == 404
+
+
+def test_images_have_etags_long_caching_and_304(web):
+    first, url = today_path(web)
+    status, response, body = web.get(url)
+    assert status == 200 and body == first.read_bytes()
+    assert "max-age=31536000" in response.getheader("Cache-Control")
+    etag = response.getheader("Etag")
+    assert web.get(url, headers={"If-None-Match": etag})[0] == 304
+    thumb = url.replace("/images/", "/thumbs/")
+    status, response, body = web.get(thumb)
+    from PIL import Image
+    assert status == 200 and Image.open(io.BytesIO(body)).size[0] == 320
+    assert web.get(thumb, headers={"If-None-Match": response.getheader("Etag")})[0] == 304
+
+
+def test_the_days_json_and_a_days_json(web):
+    days = web.json("/api/days")
+    today = datetime.date.today().isoformat()
+    entry = [d for d in days if d["date"] == today][0]
+    assert set(entry) == {"date", "count", "first", "last", "bytes", "video", "keogram"} and entry["count"] >= 1
+    day = web.json(f"/api/days/{today}")
+    assert day["date"] == today and len(day["images"]) >= entry["count"]
+    image = day["images"][0]
+    assert set(image) == {"time", "url", "thumb"} and image["url"].startswith("/images/")
+    status = web.json("/api/status")
+    assert status["running"] is True and status["state"] in ("capturing", "starting")
+
+
+def test_the_zip_holds_the_days_exact_bytes(web):
+    today = datetime.date.today()
+    folder = web.output / f"{today:%Y/%m/%d}"
+    status, response, body = web.get(f"/download/{today}.zip")
+    assert status == 200 and response.getheader("Content-Type") == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        names = archive.namelist()
+        assert names and all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
+        for name in names:
+            assert archive.read(name) == (folder / Path(name).name).read_bytes()
+
+
+def test_metrics_for_prometheus(web):
+    status, response, body = web.get("/metrics")
+    text = body.decode()
+    assert status == 200 and response.getheader("Content-Type").startswith("text/plain")
+    for line in ("timelapse_up 1.0", 'timelapse_state{state="capturing"} 1.0', "timelapse_captures_today",
+                 "timelapse_disk_usage_ratio", "timelapse_clock_synced", "timelapse_consecutive_failures"):
+        assert line in text, line
+
+
+def test_videos_are_served_with_byte_ranges_and_the_page_lists_them(web):
+    video = web.output / "videos/2026/2026-11-20.mp4"
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(bytes(range(256)) * 40)
+    status, response, body = web.get("/videos/2026/2026-11-20.mp4", headers={"Range": "bytes=100-199"})
+    assert status == 206 and response.getheader("Content-Range") == "bytes 100-199/10240"
+    assert body == (bytes(range(256)) * 40)[100:200]
+    assert b"2026-11-20" in web.get("/videos")[2]
+
+
+def test_the_videos_page_works_without_a_videos_folder(tmp_path):
+    server = WebServer(tmp_path, daemon=False)
+    try:
+        status, _, body = server.get("/videos")
+        assert status == 200 and b"No videos yet" in body
+    finally:
+        server.stop()
+
+
+def lateness_and_gaps(daemon, since):
+    """Return (lateness in ms of each capture logged after ``since``, missed-slot lines)."""
+    late = []
+    for line in daemon.logs().splitlines():
+        stamp = line[:23]
+        match = re.search(r"captured .* started ([-\d.]+) ms after its slot", line)
+        if match and stamp >= since:
+            late.append(float(match.group(1)))
+    return late, [g for g in daemon.gaps() if "missed" in g]
+
+
+def test_three_live_viewers_get_frames_at_live_fps_and_no_slot_is_late(web):
+    import threading
+    import urllib.request
+
+    since = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:23]
+    counts, stop = [0, 0, 0], time.monotonic() + 6
+    opener = urllib.request.build_opener()
+    request = urllib.request.Request(f"{web.base}/live.mjpg", headers={
+        "Authorization": "Basic " + __import__("base64").b64encode(f"me:{PASSWORD}".encode()).decode()})
+
+    def watch(index):
+        with opener.open(request, timeout=10) as stream:
+            while time.monotonic() < stop:
+                line = stream.readline()
+                if line.startswith(b"Content-Length:"):
+                    counts[index] += 1
+    threads = [threading.Thread(target=watch, args=(n,)) for n in range(3)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    seconds = time.monotonic() - started
+    late, missed = lateness_and_gaps(web.daemon, since)
+    print(f"frames per viewer per second: {[round(c / seconds, 1) for c in counts]}; "
+          f"capture lateness with viewers: max {max(late):.2f} ms over {len(late)} captures")
+    assert all(count / seconds >= 4 for count in counts)  # live_fps 5
+    assert len(late) >= 4 and max(late) < 50 and not missed
