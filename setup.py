@@ -14,7 +14,7 @@ setup(
     description="Timelapse camera appliance for the Raspberry Pi",
     license="MIT",
     packages=find_packages(include=["timelapse", "timelapse.*"]),
-    package_data={"timelapse.web": ["templates/*.html", "static/*.css", "static/*.js"]},
+    package_data={"timelapse.web": ["templates/*.html", "static/*.css", "static/*.js", "static/*.svg"]},
     python_requires=">=3.11",
     entry_points={"console_scripts": ["timelapse = timelapse.cli:main"]},
 )

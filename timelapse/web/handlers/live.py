@@ -21,24 +21,39 @@ class _Live(BaseHandler):
     def kind(self):
         return "focus" if self.get_argument("focus", "0") == "1" else "live"
 
+    def unavailable(self):
+        """Answer 503 with why there is no live picture, and the latest image."""
+        status = current_status(self.ctx)
+        why = ("the capture daemon is not running" if not status["running"] else
+               f"no live frame (state: {status.get('state')}; {status.get('last_error') or 'no camera'})")
+        self.set_status(503)
+        self.set_header("Cache-Control", "no-store")
+        self.finish({"error": why, "last_image": status.get("last_image")})
+
 
 class LiveStream(_Live):
     async def get(self):
         kind, hub = self.kind(), self.ctx.hub
-        self.set_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
-        self.set_header("Cache-Control", "no-store")
         self.closed = False
         hub.join(kind)
         try:
-            seen = 0
-            while not self.closed:
-                got = await hub.next_frame(kind, seen, timeout=WAIT)
+            got = await hub.next_frame(kind, hub.latest[kind][0], timeout=WAIT)
+            if got is None:  # no daemon or no camera: say why (the page then shows the latest image)
+                return self.unavailable()
+            self.set_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+            self.set_header("Cache-Control", "no-store")
+            seen, quiet = 0, 0
+            while not self.closed and quiet < 3:
                 if got is None:
-                    continue  # the daemon is away; the hub reconnects, and this stream resumes
+                    quiet += 1  # the daemon went away: the hub reconnects; a stream quiet too long ends
+                    got = await hub.next_frame(kind, seen, timeout=WAIT)
+                    continue
+                quiet = 0
                 seen, frame = got
                 self.write(f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame)}\r\n\r\n"
                            .encode() + frame + b"\r\n")
                 await self.flush()
+                got = await hub.next_frame(kind, seen, timeout=WAIT)
         except tornado.iostream.StreamClosedError:
             pass
         finally:
@@ -56,13 +71,8 @@ class LiveFrame(_Live):
             got = await hub.next_frame(kind, hub.latest[kind][0], timeout=WAIT)
         finally:
             hub.leave(kind)
-        self.set_header("Cache-Control", "no-store")
         if got is None:
-            status = current_status(self.ctx)
-            why = ("the capture daemon is not running" if not status["running"] else
-                   f"no live frame (state: {status.get('state')}; {status.get('last_error') or 'no camera'})")
-            self.set_status(503)
-            self.write({"error": why, "last_image": status.get("last_image")})
-            return
+            return self.unavailable()
+        self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "image/jpeg")
         self.write(got[1])

@@ -67,11 +67,12 @@ function startLive() {
       if (image) { latest.src = image.url; latest.hidden = false; }
     } catch (error) { why.textContent = "No live picture: the camera cannot be reached."; }
     why.hidden = false;
-    live.hidden = true;
-    setTimeout(() => { live.hidden = false; live.src = source() + (source().includes("?") ? "&" : "?") + "t=" + Date.now(); }, 5000);
+    live.hidden = true;  // shown again by its first frame
+    setTimeout(() => { live.src = source() + (source().includes("?") ? "&" : "?") + "t=" + Date.now(); }, 5000);
   }
   live.addEventListener("error", explain);
-  live.addEventListener("load", () => { why.hidden = true; latest.hidden = true; });
+  live.addEventListener("load", () => { live.hidden = false; why.hidden = true; latest.hidden = true; });
+  live.src = source();  // set here, not in the HTML, so that an endless stream never holds up the page
   toggle.addEventListener("click", () => {
     focus = !focus;
     toggle.setAttribute("aria-pressed", String(focus));

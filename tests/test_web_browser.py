@@ -1,0 +1,144 @@
+"""Every page in a real headless Chromium (Debian's chromium and chromium-driver, driven by
+python3-selenium), at phone and desktop size, against the real daemon and web server.
+
+Screenshots go to $TIMELAPSE_SCREENSHOTS (make check: build/screenshots/) to be looked at.
+"""
+
+import datetime
+import os
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from web_harness import PASSWORD, WebServer
+
+SIZES = {"phone": (390, 844), "desktop": (1280, 860)}
+SHOTS = Path(os.environ.get("TIMELAPSE_SCREENSHOTS", Path(__file__).resolve().parent.parent / "build/screenshots"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    server = WebServer(tmp_path_factory.mktemp("browser"), camera="resolution: [1280, 720]")
+    server.daemon.wait_for_images(4)
+    # A rendered video and its keogram for yesterday, so the Videos page and the keogram timeline show.
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    folder = server.output / f"{yesterday:%Y/%m/%d}"
+    folder.mkdir(parents=True)
+    for index, image in enumerate(sorted(server.output.rglob("*.jpg"))[:4]):
+        (folder / f"12{index:02d}00.jpg").write_bytes(image.read_bytes())
+    from conftest import run_cli
+    assert run_cli("--config", server.config, "render", yesterday.isoformat(), "--fps", "2").returncode == 0
+    assert run_cli("--config", server.config, "keogram", yesterday.isoformat()).returncode == 0
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--hide-scrollbars"):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def console_errors(driver):
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def size(driver, name):
+    width, height = SIZES[name]
+    driver.set_window_size(width, height)
+
+
+def no_horizontal_scroll(driver):
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def sign_in(driver, site):
+    driver.get(f"{site.base}/")
+    WebDriverWait(driver, 10).until(lambda d: "/login" in d.current_url)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "status"))
+
+
+def open_page(driver, site, url):
+    """Go to ``url``, signing in first if the session is not there yet."""
+    driver.get(f"{site.base}{url}")
+    if "/login" in driver.current_url:
+        sign_in(driver, site)
+        driver.get(f"{site.base}{url}")
+
+
+def test_sign_in_then_every_page_at_phone_and_desktop_size(site, browser):
+    browser.get(f"{site.base}/days")
+    assert "/login" in browser.current_url
+    size(browser, "phone")
+    browser.save_screenshot(str(SHOTS / "phone-login.png"))
+    sign_in(browser, site)
+    today = datetime.date.today()
+    pages = {"status": "/", "live": "/live", "days": "/days", "day": f"/days/{today}", "videos": "/videos"}
+    for name in SIZES:
+        size(browser, name)
+        for page, url in pages.items():
+            browser.get(f"{site.base}{url}")
+            time.sleep(1.5)  # the status refresh, the live stream and the day's grid have come in
+            browser.save_screenshot(str(SHOTS / f"{name}-{page}.png"))
+            assert no_horizontal_scroll(browser), f"{page} scrolls sideways at {name} size"
+    errors = console_errors(browser)
+    assert not errors, errors
+
+
+def test_status_shows_the_daemons_state(site, browser):
+    open_page(browser, site, "/")
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-field="state"]').text)
+    assert browser.find_element(By.CSS_SELECTOR, '[data-field="state"]').text == "capturing"
+    assert browser.find_element(By.CSS_SELECTOR, '[data-field="running_text"]').text == "running"
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(
+        By.CSS_SELECTOR, '[data-field="last_thumb"]').get_attribute("naturalWidth") not in (None, "0"))
+
+
+def test_the_live_image_changes(site, browser):
+    open_page(browser, site, "/live")
+    live = browser.find_element(By.ID, "live")
+    WebDriverWait(browser, 10).until(lambda d: live.get_attribute("naturalWidth") not in (None, "0"))
+    first = live.screenshot_as_png
+    time.sleep(1.5)
+    assert live.screenshot_as_png != first  # the synthetic camera draws the time: frames differ
+    browser.find_element(By.ID, "focus-toggle").click()
+    assert "focus=1" in live.get_attribute("src")
+
+
+def test_the_scrubber_changes_the_frame_and_the_keogram_jumps(site, browser):
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    open_page(browser, site, f"/days/{yesterday}")
+    WebDriverWait(browser, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#grid img")) == 4)
+    frame = browser.find_element(By.ID, "frame")
+    before = frame.get_attribute("src")
+    browser.execute_script("const s = document.getElementById('scrub'); s.value = 3;"
+                           "s.dispatchEvent(new Event('input'));")
+    assert frame.get_attribute("src") != before and browser.find_element(By.ID, "frame-time").text == "12:03:00"
+    browser.find_element(By.ID, "keogram").click()  # the middle of the day
+    assert browser.find_element(By.ID, "frame-time").text in ("12:01:00", "12:02:00")
+    browser.save_screenshot(str(SHOTS / "desktop-day-keogram.png"))
+    assert not console_errors(browser)
+
+
+def test_the_live_page_says_why_when_the_daemon_is_stopped(site, browser):
+    site.daemon.stop()
+    open_page(browser, site, "/live")
+    WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "live-why").is_displayed())
+    assert "not running" in browser.find_element(By.ID, "live-why").text
+    browser.save_screenshot(str(SHOTS / "phone-live-daemon-stopped.png"))
