@@ -1,7 +1,7 @@
 """Every page in a real headless Chromium (Debian's chromium and chromium-driver, driven by
 python3-selenium), at phone and desktop size, against the real daemon and web server.
 
-Screenshots go to $TIMELAPSE_SCREENSHOTS (make check: build/screenshots/) to be looked at.
+Screenshots go to $TIMELAPSE_SCREENSHOTS (default dist/screenshots/, kept by make check) to be looked at.
 """
 
 import datetime
@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from web_harness import PASSWORD, WebServer
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 860)}
-SHOTS = Path(os.environ.get("TIMELAPSE_SCREENSHOTS", Path(__file__).resolve().parent.parent / "build/screenshots"))
+SHOTS = Path(os.environ.get("TIMELAPSE_SCREENSHOTS", Path(__file__).resolve().parent.parent / "dist/screenshots"))
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ def test_relationships_are_as_the_spec_says(deb):
     depends = [d.strip() for d in deb_field(deb, "Depends").split(",")]
     for package in ("python3", "python3-yaml", "python3-pil", "python3-voluptuous",
                     "python3-picamera2 | python3-opencv", "python3-numpy", "python3-systemd", "python3-astral",
-                    "adduser"):
+                    "python3-tornado", "python3-prometheus-client", "adduser"):
         assert package in depends
     assert "python3-opencv" not in depends  # only as the alternative: a Pi with picamera2 never pulls it
     assert deb_field(deb, "Recommends") == "ffmpeg, rclone"
@@ -59,6 +59,8 @@ def test_install_resolves_dependencies_and_sets_up_the_service_user(chroot, deb)
     print(f"footprint on plain Debian (minbase, no Recommends): {packages} packages, {megabytes:.0f} MB")
     assert chroot.run("dpkg-query -W -f '${Status}' python3-opencv").stdout == "install ok installed"
     assert chroot.run("id -nG timelapse").stdout.split() == ["timelapse", "video"]
+    assert chroot.run("id -nG timelapse-web").stdout.split() == ["timelapse-web", "timelapse"]
+    assert "sudo timelapse web-password" in install.stderr + install.stdout
     assert chroot.run("getent passwd timelapse").stdout.strip().split(":")[5:] == ["/var/lib/timelapse",
                                                                                   "/usr/sbin/nologin"]
     assert chroot.run("stat -c %U:%G:%a /var/lib/timelapse").stdout.strip() == "timelapse:timelapse:755"
@@ -82,7 +84,7 @@ def test_manuals_render(chroot):
         assert chroot.run(f"MANWIDTH=80 man --warnings {page} 2>&1 >/dev/null").stdout == ""  # groff is silent
 
 
-UNITS = ("timelapse.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
+UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
          "timelapse-render.timer")
 
 
@@ -141,6 +143,19 @@ echo "images_after_reload=$(images)"
 echo "image_path=$(find /var/lib/timelapse -name '*.jpg' | head -1)"
 echo "image_owner=$(find /var/lib/timelapse -name '*.jpg' | head -1 | xargs stat -c %U)"
 echo "state_synthetic=$(state)"
+
+# The web interface, as its own user: first only the set-a-password page, then 401, then 200.
+wait_for 20 '[ "$(systemctl is-active timelapse-web)" = active ]'
+echo "web_active=$(systemctl is-active timelapse-web) $(stat -c %U /proc/$(systemctl show -p MainPID --value timelapse-web))"
+wait_for 20 'curl -s -o /dev/null http://127.0.0.1:8080/'
+echo "web_setup=$(curl -s http://127.0.0.1:8080/ | grep -c 'sudo timelapse web-password') $(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/api/status)"
+echo 'a long enough password' | timelapse web-password --stdin
+echo "web_password=$(stat -c %U:%G:%a /etc/timelapse/web-password)"
+echo "web_401=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/api/status)"
+echo "web_200=$(curl -s -o /dev/null -w '%{http_code}' -u 'me:a long enough password' http://127.0.0.1:8080/api/status)"
+echo "web_running=$(curl -s -u 'me:a long enough password' http://127.0.0.1:8080/api/status | python3 -c 'import json, sys; print(json.load(sys.stdin)["running"])')"
+echo "web_live=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' -u 'me:a long enough password' http://127.0.0.1:8080/live.jpg)"
+echo "web_image=$(curl -s -o /dev/null -w '%{http_code}' -u 'me:a long enough password' http://127.0.0.1:8080/images/$(find /var/lib/timelapse -name '*.jpg' | head -1 | cut -d/ -f5-))"
 
 sed -i 's/^  interval: 2/  interval: -5/' $CFG
 echo "reload_broken_output=$(systemctl reload timelapse 2>&1 | tr '\n' ' ')"
@@ -204,7 +219,7 @@ echo "render_journal=$(journalctl -u timelapse-render --no-pager -o cat | grep -
 
 
 def test_boot_runs_the_service_and_reload_stop_behave(chroot):
-    chroot.run("apt-get install -y -q rclone ffmpeg")  # the Recommends, which a user who renders and copies has
+    chroot.run("apt-get install -y -q rclone ffmpeg curl")  # the Recommends (and curl for the web checks)
     output = chroot.boot(BOOT_CHECK)
     print(output)
     got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
@@ -219,6 +234,12 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     assert re.fullmatch(r"/var/lib/timelapse/\d{4}/\d\d/\d\d/\d{6}\.jpg", got["image_path"])
     assert got["image_owner"] == "timelapse"
     assert got["state_synthetic"] == "capturing"
+    assert got["web_active"] == "active timelapse-web"
+    assert got["web_setup"] == "1 503"  # no default password: only the page saying how to set one
+    assert got["web_password"] == "root:timelapse-web:640"
+    assert got["web_401"] == "401" and got["web_200"] == "200" and got["web_running"] == "True"
+    assert got["web_live"] == "200 image/jpeg"  # through the daemon's socket, as user timelapse-web
+    assert got["web_image"] == "200"
     assert got["reload_rc_clock"] == "0" and got["reload_rc_synthetic"] == "0"
     assert got["reload_broken_rc"] != "0"  # `systemctl reload` itself says the file is bad
     assert "Job for timelapse.service failed" in got["reload_broken_output"]

@@ -80,6 +80,8 @@ def web_command(args):
     """Run the web server until SIGTERM."""
     settings = config.load(args.config)
     setup_logging("debug" if args.debug else settings.daemon.log_level)
+    if not args.debug:  # one line per request (the live view, every thumbnail) is noise in the journal
+        logging.getLogger("tornado.access").setLevel(logging.WARNING)
     app = make_app(settings)
     server, sockets = listen(app, settings)
     where = ", ".join(f"{s.getsockname()[0]}:{s.getsockname()[1]}" for s in sockets)
