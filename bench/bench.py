@@ -25,6 +25,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from render_bench import render_runs  # noqa: E402
+from web_bench import web_figures  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
@@ -287,6 +288,27 @@ def table(results):
          f"{results['writes']['fsync']['ms_p50']:.2f} / {results['writes']['no_fsync']['ms_p50']:.2f} ms",
          "(reported)", None),
     ]
+    web = results["web"]
+    rows += [
+        ("web server RSS idle / with 3 live viewers", f"{web['rss_idle_mb']} / {web['rss_viewers_mb']} MB",
+         "< 40 / < 50 MB", web["rss_idle_mb"] < 40 and web["rss_viewers_mb"] < 50),
+        ("live frames per viewer per second (3 viewers, live_fps 5)",
+         " / ".join(f"{f:.1f}" for f in web["frames_per_viewer_per_s"]), ">= 4",
+         min(web["frames_per_viewer_per_s"]) >= 4),
+        ("capture lateness p99 / max, no viewers (1 s interval)",
+         f"{web['lateness_idle_ms']['p99']:.2f} / {web['lateness_idle_ms']['max']:.2f} ms", "(reported)", None),
+        ("capture lateness p99 / max, 3 viewers; missed slots",
+         f"{web['lateness_viewers_ms']['p99']:.2f} / {web['lateness_viewers_ms']['max']:.2f} ms; "
+         f"{web['lateness_viewers_ms']['missed']} missed", "p99 < 5 ms, none",
+         web["lateness_viewers_ms"]["p99"] < 5 and not web["lateness_viewers_ms"]["missed"]),
+        ("GET /api/days/DAY, 1,440 images, p50 (client round trip)", f"{web['day_listing_ms_p50']:.1f} ms",
+         "< 30 ms", web["day_listing_ms_p50"] < 30),
+        ("thumbnail of a 1080p JPEG made / from the cache, p50", f"{web['thumb_made_ms_p50']:.1f} / "
+         f"{web['thumb_cached_ms_p50']:.2f} ms", "< 10 / < 2 ms",
+         web["thumb_made_ms_p50"] < 10 and web["thumb_cached_ms_p50"] < 2),
+        (f"day zip of {web['zip']['mb']} MB: RSS growth, time", f"{web['zip']['rss_growth_mb']} MB, "
+         f"{web['zip']['seconds']} s", "< 10 MB", web["zip"]["rss_growth_mb"] < 10),
+    ]
     render = results["render"]
     rows += [
         (f"timelapse render / bare ffmpeg, {render['frames']} frames {render['size'][1]}p",
@@ -339,6 +361,8 @@ def main():
         results["retention"] = retention_search(*((30, 10) if smoke else (365, 1440)))
         results["jpeg"] = jpeg_encode(2 if smoke else 10)
         results["writes"] = write_cost(work, 5 if smoke else 40)
+        print("web: RSS, live viewers, lateness, day listing, thumbnails, zip ...", flush=True)
+        results["web"] = web_figures(work, *((3, 100, 10) if smoke else (20, 1440, 1000)))
         print("render: timelapse render vs bare ffmpeg, RSS, keogram ...", flush=True)
         results["render"] = render_runs(work, *((30, (640, 360)) if smoke else (1000, (1920, 1080))))
         print("offsite copy: first and second timelapse sync ...", flush=True)
