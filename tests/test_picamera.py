@@ -245,3 +245,16 @@ def test_describe_gives_the_camera_number_and_model(picamera2):
     camera = opened()
     assert camera.describe() == "picamera 0 (imx708_wide)"
     camera.close()
+
+
+# -- the live view's frames ---------------------------------------------------------------------
+
+def test_live_view_frames_come_from_the_lores_stream_and_focus_from_the_full_frame(picamera2):
+    camera = opened(resolution=(1920, 1080))
+    config = picamera2.instances[-1].camera_config
+    assert config["lores"]["size"] == (640, 360) and config["lores"]["format"] == "YUV420"
+    assert jpeg_size(camera.preview()) == (640, 360)
+    assert jpeg_size(camera.preview(focus=True)) == (640, 480)  # a 1:1 crop of the centre of 1920x1080
+    calls = [c[1] for c in picamera2.instances[-1].calls if c[0] == "capture_array"]
+    assert calls == ["lores", "main"]
+    camera.close()

@@ -77,13 +77,7 @@ def preview_jpeg(frame, focus=False):
         width, height = PREVIEW_SIZE
         left, top = max(0, (image.width - width) // 2), max(0, (image.height - height) // 2)
         image = image.crop((left, top, min(image.width, left + width), min(image.height, top + height)))
-    else:
-        target = fit_within(image.size, PREVIEW_SIZE)
-        if target:
-            image = image.resize(target, Image.BILINEAR, reducing_gap=2.0)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=PREVIEW_QUALITY)
-    return out.getvalue()
+    return encode_rgb(image, PREVIEW_SIZE, PREVIEW_QUALITY)
 
 
 def fit_within(size, limit):
