@@ -241,7 +241,7 @@ def test_three_live_viewers_get_frames_at_live_fps_and_no_slot_is_late(web):
 
     since = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:23]
     counts, stop = [0, 0, 0], time.monotonic() + 6
-    opener = urllib.request.build_opener()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, whatever http_proxy says
     request = urllib.request.Request(f"{web.base}/live.mjpg", headers={
         "Authorization": "Basic " + __import__("base64").b64encode(f"me:{PASSWORD}".encode()).decode()})
 
@@ -260,6 +260,6 @@ def test_three_live_viewers_get_frames_at_live_fps_and_no_slot_is_late(web):
     seconds = time.monotonic() - started
     late, missed = lateness_and_gaps(web.daemon, since)
     print(f"frames per viewer per second: {[round(c / seconds, 1) for c in counts]}; "
-          f"capture lateness with viewers: max {max(late):.2f} ms over {len(late)} captures")
+          f"capture lateness with viewers: max {max(late or [0]):.2f} ms over {len(late)} captures")
     assert all(count / seconds >= 4 for count in counts)  # live_fps 5
     assert len(late) >= 4 and max(late) < 50 and not missed
