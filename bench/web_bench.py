@@ -31,13 +31,19 @@ def _rss_mb(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", stream.read()).group(1)) / 1024
 
 
-def _get(port, path, timeout=60):
+def _get(port, path, timeout=60, keep=True):
+    """Return (status, body or its length, seconds); ``keep=False`` reads the body in chunks and keeps none."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     auth = base64.b64encode(f"me:{PASSWORD}".encode()).decode()
     started = time.perf_counter()
     connection.request("GET", path, headers={"Authorization": f"Basic {auth}"})
     response = connection.getresponse()
-    body = response.read()
+    if keep:
+        body = response.read()
+    else:
+        body = 0
+        while chunk := response.read(1 << 20):
+            body += len(chunk)
     elapsed = time.perf_counter() - started
     connection.close()
     return response.status, body, elapsed
@@ -144,10 +150,10 @@ def web_figures(work, seconds=10, day_images=1440, zip_mb=1000):
                 time.sleep(0.05)
         sampler = threading.Thread(target=sample_rss)
         sampler.start()
-        status, body, zip_seconds = _get(port, f"/download/{big}.zip", timeout=600)
+        status, length, zip_seconds = _get(port, f"/download/{big}.zip", timeout=600, keep=False)
         done.set()
         sampler.join()
-        results["zip"] = {"mb": round(len(body) / 1e6), "seconds": round(zip_seconds, 1),
+        results["zip"] = {"mb": round(length / 1e6), "seconds": round(zip_seconds, 1),
                           "rss_growth_mb": round(max(peak) - before, 1)}
     finally:
         for process in (web, daemon):
