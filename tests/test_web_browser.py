@@ -123,6 +123,7 @@ def test_the_live_image_changes(site, browser):
 
 def test_the_scrubber_changes_the_frame_and_the_keogram_jumps(site, browser):
     yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    size(browser, "desktop")
     open_page(browser, site, f"/days/{yesterday}")
     WebDriverWait(browser, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#grid img")) == 4)
     frame = browser.find_element(By.ID, "frame")
@@ -138,6 +139,7 @@ def test_the_scrubber_changes_the_frame_and_the_keogram_jumps(site, browser):
 
 def test_the_live_page_says_why_when_the_daemon_is_stopped(site, browser):
     site.daemon.stop()
+    size(browser, "phone")
     open_page(browser, site, "/live")
     WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "live-why").is_displayed())
     assert "not running" in browser.find_element(By.ID, "live-why").text
