@@ -27,7 +27,8 @@ def plant_old_day(daemon):
 
 def test_captures_land_on_consecutive_wall_clock_slots(tmp_path):
     with DaemonProcess(tmp_path, capture="interval: 1") as daemon:
-        daemon.wait_for_images(5)
+        # The status is written just after each image: wait for it, not for the files.
+        daemon.wait_for(lambda: daemon.status().get("captures_today", 0) >= 5, what="5 captures in the status")
         status = daemon.status()
     images = daemon.images()
     seconds = slot_seconds(images)
