@@ -312,8 +312,10 @@ def table(results):
     render = results["render"]
     rows += [
         (f"timelapse render / bare ffmpeg, {render['frames']} frames {render['size'][1]}p",
-         f"{render['render_s']:.1f} / {render['bare_ffmpeg_s']:.1f} s = {render['ratio']:.3f}", "<= 1.10",
-         render["ratio"] <= 1.10),
+         f"{render['render_s']:.1f} / {render['bare_ffmpeg_s']:.1f} s = {render['ratio']:.3f}",
+         # On a smoke run's few frames Python's start-up dominates: the target is for a real day.
+         "<= 1.10" if render["frames"] >= 1000 else "(reported: too few frames)",
+         render["ratio"] <= 1.10 if render["frames"] >= 1000 else None),
         ("render speed", f"{render['fps']:.1f} frames/s", "(reported)", None),
         ("ffmpeg peak RSS at 720p / 1080p", f"{render['rss_mb_720']} / {render['rss_mb_full']} MB", "(reported)",
          None),
