@@ -154,7 +154,7 @@ def cleanup(args):
         verb = "kept" if outcome.reason else ("would delete" if dry_run else "deleted")
         why = f": {outcome.reason}" if outcome.reason else ""
         print(f"{verb} {outcome.day.path} ({outcome.files} files, {outcome.bytes / 1e6:.1f} MB){why}")
-    waiting = [o for o in outcomes if o.reason and "sync" in o.reason]
+    waiting = [o for o in outcomes if o.held]
     if waiting:
         print(f"{len(waiting)} day(s) wait for their copy to {settings.sync.remote} before they can go "
               f"(timelapse status shows the last copy)")

@@ -386,7 +386,7 @@ class Daemon:
         if deleted:
             log.info("retention: deleted %d day(s) older than %d days (%d images, %.1f MB)", len(deleted), days,
                      sum(o.files for o in deleted), sum(o.bytes for o in deleted) / 1e6)
-        waiting = [o for o in outcomes if hold and o.reason and not o.deleted and "sync" in o.reason]
+        waiting = [o for o in outcomes if o.held]
         if waiting:
             log.warning("retention: kept %d day(s) older than %d days that are not yet copied to %s "
                         "(see timelapse status); until they are, the disk guard is the last line of defence",

@@ -64,6 +64,16 @@ class ToolMissing(TimelapseError, FileNotFoundError):
     exit_code = EXIT_UNAVAILABLE
 
 
+def require_program(name, purpose):
+    """Return the path of program ``name`` (its Debian package has the same name); raise ToolMissing if absent."""
+    import shutil
+
+    path = shutil.which(name)
+    if not path:
+        raise ToolMissing(f"{name} is not installed; {purpose}: sudo apt install {name}")
+    return path
+
+
 class NothingToRender(TimelapseError, LookupError):
     """No usable images for the days asked for."""
 

@@ -17,7 +17,6 @@ import struct
 import threading
 import time
 
-from timelapse.errors import CameraError
 from timelapse.schedule import next_slot
 
 log = logging.getLogger(__name__)
@@ -171,7 +170,7 @@ class PreviewService:
             try:
                 self.session.open()
                 self.opened_for_viewers = True
-            except (CameraError, Exception) as exc:  # the daemon's loop reports camera trouble itself
+            except Exception as exc:  # the daemon's loop reports camera trouble itself
                 log.debug("live view: cannot open the camera: %s", exc)
                 time.sleep(1.0)
                 return None

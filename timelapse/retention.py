@@ -12,7 +12,8 @@ from timelapse.storage import TEMP_PATTERN, day_dirs
 
 log = logging.getLogger(__name__)
 
-Outcome = namedtuple("Outcome", "day files bytes deleted reason")  # reason: why it was kept
+# reason: why it was kept; held: kept by ``hold`` (not yet copied off the camera), not for its contents
+Outcome = namedtuple("Outcome", "day files bytes deleted reason held", defaults=(False,))
 _IMAGE = re.compile(r"^\d{6}\.jpg$")
 
 
@@ -69,7 +70,7 @@ def apply_retention(root, retention_days, today=None, dry_run=False, should_stop
         held = hold(day) if hold and reason is None else None
         deleted = False
         if held:
-            outcomes.append(Outcome(day, files, size, False, held))
+            outcomes.append(Outcome(day, files, size, False, held, True))
             continue
         if reason is None and not dry_run:
             try:

@@ -8,7 +8,6 @@ is in the chain), so the few odd frames are letterboxed to the common size first
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,17 +16,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from timelapse.errors import TimelapseError, ToolMissing
+from timelapse.errors import TimelapseError, require_program
 
 TEMP = re.compile(r"^\..+\.(\d+)\.tmp(?:\.\w+)?$")  # ".2026-11-21.mp4.<pid>.tmp.mp4"
 
 
 def ffmpeg_binary():
     """Return the path of ffmpeg; raise ToolMissing naming the package if it is not installed."""
-    path = shutil.which("ffmpeg")
-    if not path:
-        raise ToolMissing("ffmpeg is not installed; rendering needs it: sudo apt install ffmpeg")
-    return path
+    return require_program("ffmpeg", "rendering needs it")
 
 
 def quote(path):

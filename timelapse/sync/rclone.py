@@ -7,12 +7,11 @@ reads the outcome. ``copy``, never ``sync``: nothing is ever deleted on either s
 import configparser
 import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from timelapse.errors import ConfigError, ToolMissing
+from timelapse.errors import ConfigError, require_program
 
 # A vanished remote must not keep a run alive for ten minutes (rclone 1.60's defaults): one
 # retry of the whole copy, two of each operation, bounded connects and stalls. rclone still
@@ -24,10 +23,7 @@ GIVE_UP = 60.0
 
 def rclone_binary():
     """Return the path of rclone; raise ToolMissing naming the package if it is not installed."""
-    path = shutil.which("rclone")
-    if not path:
-        raise ToolMissing("rclone is not installed; offsite copies need it: sudo apt install rclone")
-    return path
+    return require_program("rclone", "offsite copies need it")
 
 
 def config_path(settings):
