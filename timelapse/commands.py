@@ -76,6 +76,7 @@ def snapshot(args):
     from timelapse.camera.lock import CameraLock
     from timelapse.camera.runner import call_with_timeout
     from timelapse.errors import CameraBusy
+    from timelapse.exif import with_exif
     from timelapse.status import read_status
     from timelapse.storage import write_atomically
 
@@ -94,7 +95,8 @@ def snapshot(args):
         camera = make_camera(settings.camera, settings.capture.jpeg_quality, timeout=timeout)
         call_with_timeout(camera.open, timeout + settings.camera.warmup, camera, "open")
         try:
-            data = call_with_timeout(camera.capture, timeout, camera, "capture")
+            taken = datetime.datetime.now().astimezone()
+            data = with_exif(call_with_timeout(camera.capture, timeout, camera, "capture"), taken)
         finally:
             camera.close()
     finally:

@@ -15,6 +15,7 @@ import time
 from timelapse import __version__, config
 from timelapse.clock import clock_synchronized
 from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
+from timelapse.exif import with_exif
 from timelapse.logsetup import set_level, setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.notify import Notifier
@@ -304,6 +305,11 @@ class Daemon:
             self._capture_failed(slot, str(exc))
             return
         grab = self.clock.boot() - grab_started
+        try:
+            data = with_exif(data, when.astimezone())
+        except ValueError as exc:
+            self._capture_failed(slot, f"the camera returned an image that is not a JPEG ({exc})")
+            return
         try:
             written = write_atomically(path, data)
         except StorageError as exc:
