@@ -25,6 +25,27 @@ def cli_env(**extra):
     return env
 
 
+def kernel_clock(directory, synced=True):
+    """Return env for timelapse.clock's test seam: the "kernel" says ``synced``; flip it with set_kernel_clock."""
+    path = Path(directory, "kernel-clock-synced")
+    set_kernel_clock(path, synced)
+    return {"TIMELAPSE_TEST_CLOCK_SYNCED_FILE": str(path)}
+
+
+def set_kernel_clock(path, synced):
+    """Make the seam file at ``path`` say synchronized (True) or not (False)."""
+    Path(path).write_text("1" if synced else "0")
+
+
+@pytest.fixture
+def synced_clock(tmp_path, monkeypatch):
+    """In this process and the CLIs it runs, the kernel reports a synchronized clock (tests of deletion)."""
+    env = kernel_clock(tmp_path)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return Path(env["TIMELAPSE_TEST_CLOCK_SYNCED_FILE"])
+
+
 def run_cli(*args, timeout=60, env=None, **kwargs):
     """Run `python3 -m timelapse ARGS`; return the CompletedProcess (text mode)."""
     return subprocess.run([sys.executable, "-m", "timelapse", *map(str, args)], capture_output=True,

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import yaml
 
-from conftest import cli_env
+from conftest import cli_env, kernel_clock, set_kernel_clock
 
 
 class DaemonProcess:
-    def __init__(self, tmp_path, camera="", capture="interval: 1", storage="", daemon="", env=None, output=None):
+    def __init__(self, tmp_path, camera="", capture="interval: 1", storage="", daemon="", env=None, output=None,
+                 clock_synced=True):
         self.dir = Path(tmp_path)
         self.output = Path(output) if output else self.dir / "images"
         self.output.mkdir(exist_ok=True)
@@ -24,7 +25,9 @@ class DaemonProcess:
         self.log_file = self.dir / "daemon.log"
         self.config = self.dir / "timelapse.yml"
         self.write_config(camera=camera, capture=capture, storage=storage, daemon=daemon)
-        self.env = cli_env(TIMELAPSE_SYNTHETIC_FAULT_FILE=str(self.fault_file), **(env or {}))
+        # The kernel's clock state, as the daemon sees it (timelapse.clock's test seam); see set_clock_synced.
+        self.env = cli_env(TIMELAPSE_SYNTHETIC_FAULT_FILE=str(self.fault_file),
+                           **dict(kernel_clock(self.dir, clock_synced), **(env or {})))
         self.process = None
 
     def write_config(self, camera="", capture="interval: 1", storage="", daemon="", raw=None):
@@ -72,6 +75,10 @@ class DaemonProcess:
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout)
         return code, time.monotonic() - started
+
+    def set_clock_synced(self, synced):
+        """Make the kernel report a synchronized clock (True) or not (False) to the running daemon."""
+        set_kernel_clock(self.env["TIMELAPSE_TEST_CLOCK_SYNCED_FILE"], synced)
 
     def status(self):
         try:

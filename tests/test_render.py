@@ -233,7 +233,7 @@ def test_the_nightly_run_renders_yesterday_or_says_why_not(camera):
     assert off.returncode == 0 and "render.daily is false" in off.stdout
 
 
-def test_video_retention_and_image_retention_never_touch_each_others_files(camera):
+def test_video_retention_and_image_retention_never_touch_each_others_files(camera, synced_clock):
     old = datetime.date.today() - datetime.timedelta(days=40)
     plant(camera.output, old, 2)
     videos = camera.output / f"videos/{old:%Y}"

@@ -48,7 +48,7 @@ def snapshot(path):
     return sorted(str(p.relative_to(path)) for p in Path(path).rglob("*"))
 
 
-def test_only_old_real_day_directories_of_images_are_deleted(tree):
+def test_only_old_real_day_directories_of_images_are_deleted(tree, synced_clock):
     root, outside = tree
     before_outside = snapshot(outside)
     outcomes = apply_retention(root, 30, today=TODAY)
@@ -73,7 +73,7 @@ def test_dry_run_lists_counts_and_bytes_and_deletes_nothing(tree):
     assert (old.files, old.bytes, old.deleted) == (2, 204, False)
 
 
-def test_today_is_never_deleted_even_with_one_day_retention(tree):
+def test_today_is_never_deleted_even_with_one_day_retention(tree, synced_clock):
     root, _ = tree
     apply_retention(root, 1, today=TODAY)
     assert (root / "2026/11/21/120000.jpg").exists()

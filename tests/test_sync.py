@@ -210,7 +210,7 @@ def test_with_the_server_down_the_run_fails_in_one_line_and_the_status_says_so(c
     assert as_json["sync"]["last"]["ok"] is False and as_json["sync"]["days_waiting"] == 1
 
 
-def test_retention_keeps_what_is_not_copied_and_deletes_it_once_copied_completely(camera):
+def test_retention_keeps_what_is_not_copied_and_deletes_it_once_copied_completely(camera, synced_clock):
     old, older = (plant_day(camera.output, TODAY - datetime.timedelta(days=back)) for back in (5, 6))
     kept = run_cli("--config", camera.config, "cleanup")
     print(kept.stdout)

@@ -71,10 +71,12 @@ def status(args):
 def snapshot(args):
     """Capture one image now with the configured camera, honouring the camera lock."""
     import datetime
+    import time
 
     from timelapse.camera import make_camera
     from timelapse.camera.lock import CameraLock
     from timelapse.camera.runner import call_with_timeout
+    from timelapse.clock import local_time
     from timelapse.errors import CameraBusy
     from timelapse.exif import with_exif
     from timelapse.status import read_status
@@ -95,7 +97,7 @@ def snapshot(args):
         camera = make_camera(settings.camera, settings.capture.jpeg_quality, timeout=timeout)
         call_with_timeout(camera.open, timeout + settings.camera.warmup, camera, "open")
         try:
-            taken = datetime.datetime.now().astimezone()
+            taken = local_time(time.time())
             data = with_exif(call_with_timeout(camera.capture, timeout, camera, "capture"), taken)
         finally:
             camera.close()
@@ -136,22 +138,36 @@ def cameras(args):
 
 
 def cleanup(args):
-    """Apply retention now, or with --dry-run list what it would delete."""
+    """Apply retention now, or with --dry-run list what it would delete.
+
+    On a clock that is not known good (clock.retention_paused) it lists, deletes nothing and
+    raises ClockUntrusted (exit 1).
+    """
+    from timelapse.clock import retention_paused
+    from timelapse.errors import ClockUntrusted
     from timelapse.retention import apply_retention
 
     settings = config.load(args.config)
     storage = settings.storage
     dry_run = args.dry_run
+    paused = None
     if not storage.cleanup_enabled and not dry_run:
         print("retention is off (storage.cleanup_enabled: false), so nothing is deleted; "
               f"these day directories are older than retention_days ({storage.retention_days}):")
         dry_run = True
+    elif not dry_run:
+        paused = retention_paused(storage.trust_clock)
+        if paused:
+            print(f"retention paused: {paused}; these day directories look older than retention_days "
+                  f"({storage.retention_days}) by this clock:")
+            dry_run = True
     hold = None
     if settings.sync.remote:
         from timelapse.sync.state import SyncState
 
         hold = SyncState(storage.output_dir).hold
-    outcomes = apply_retention(storage.output_dir, storage.retention_days, dry_run=dry_run, hold=hold)
+    outcomes = apply_retention(storage.output_dir, storage.retention_days, dry_run=dry_run, hold=hold,
+                               trust_clock=storage.trust_clock)
     for outcome in outcomes:
         verb = "kept" if outcome.reason else ("would delete" if dry_run else "deleted")
         why = f": {outcome.reason}" if outcome.reason else ""
@@ -164,4 +180,6 @@ def cleanup(args):
     total = f"{len(going)} day(s), {sum(o.files for o in going)} files, {sum(o.bytes for o in going) / 1e6:.1f} MB"
     print(f"{'would delete' if dry_run else 'deleted'} {total}" if outcomes else
           f"nothing older than {storage.retention_days} days in {storage.output_dir}")
+    if paused:
+        raise ClockUntrusted(f"nothing deleted: {paused}")
     return 0

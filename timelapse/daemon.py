@@ -13,18 +13,19 @@ import threading
 import time
 
 from timelapse import __version__, config
-from timelapse.clock import clock_synchronized
-from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
+from timelapse.clock import ClockWatch, clock_synchronized, local_time
+from timelapse.errors import CameraError, ClockUntrusted, ConfigError, EXIT_FAILURE, StorageError
 from timelapse.exif import with_exif
 from timelapse.logsetup import set_level, setup_logging
 from timelapse.memory import keep_memory_flat
+from timelapse.names import SlotNamer
 from timelapse.notify import Notifier
 from timelapse.preview import PreviewService, socket_path
 from timelapse.retention import apply_retention
 from timelapse.schedule import clock_stepped, missed_between, next_slot
 from timelapse.session import CameraSession, CameraStuck
 from timelapse.status import iso, write_status
-from timelapse.storage import DiskGuard, check_output_dir, image_path, remove_stale_temporaries, write_atomically
+from timelapse.storage import DiskGuard, check_output_dir, remove_stale_temporaries, write_atomically
 from timelapse.sync.state import SyncState
 from timelapse.window import next_opening, window_state
 
@@ -56,6 +57,9 @@ class Daemon:
         self.storage_failing = False
         self.retention_day = None
         self.retention_thread = None
+        self.clock_watch = ClockWatch()
+        self.namer = SlotNamer(settings.storage.output_dir)
+        self.names_taken = False  # a skip episode: slots whose names exist (the clock went back)
         self._last_ping = 0.0
         now = self.clock.wall()
         self.status = {
@@ -64,7 +68,7 @@ class Daemon:
             "last_capture_success": None, "last_error": None, "consecutive_failures": 0,
             "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
             "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
-            "config_file": settings.path, "updated": iso(now)}
+            "config_file": settings.path, "updated": iso(now), "retention_paused": None}
         self._today = datetime.date.fromtimestamp(now)
 
     def _new_session(self, settings):
@@ -278,16 +282,16 @@ class Daemon:
         """Capture the image for ``slot`` (epoch seconds), or record why there is none."""
         lateness, began = self.clock.wall() - slot, self.clock.boot()
         self.last_slot = slot
-        when = datetime.datetime.fromtimestamp(slot)
+        when = local_time(slot)  # aware; the zone as it is now
         if when.date() != self._today:
             self._today = when.date()
             self.status.update(captures_today=0, skipped_today=0)
+        self._follow_clock()
         if not self._disk_allows(slot):
             return
-        path = image_path(self.settings.storage.output_dir, when)
-        if path.exists():
-            self.gap(slot, f"skipped: {path} exists")
-            self.update(skipped_today=self.status["skipped_today"] + 1)
+        path, free = self.namer.choose(when)
+        if not free:
+            self._name_taken(slot, path)
             return
         if not self.session.is_open:
             if self.clock.boot() < self.session.retry_at:  # backing off: no attempt this slot
@@ -306,7 +310,7 @@ class Daemon:
             return
         grab = self.clock.boot() - grab_started
         try:
-            data = with_exif(data, when.astimezone())
+            data = with_exif(data, when)
         except ValueError as exc:
             self._capture_failed(slot, f"the camera returned an image that is not a JPEG ({exc})")
             return
@@ -319,9 +323,11 @@ class Daemon:
             if self.settings.camera.release_between_captures and not self.session.viewers:
                 self.session.close()
         if not written:
-            self.gap(slot, f"skipped: {path} exists")
-            self.update(skipped_today=self.status["skipped_today"] + 1)
+            self._name_taken(slot, path)
             return
+        if self.names_taken:
+            log.info("names are free again from %s: capturing", path)
+            self.names_taken = False
         self.session.succeeded()
         if self.storage_failing:
             log.info("writing images again to %s", self.settings.storage.output_dir)
@@ -332,6 +338,26 @@ class Daemon:
         overhead = self.clock.boot() - began - grab
         log.debug("captured %s: %d bytes, started %.2f ms after its slot, grab+encode %.1f ms, overhead %.2f ms",
                   path, len(data), lateness * 1000, grab * 1000, overhead * 1000)
+
+    def _name_taken(self, slot, path):
+        """Skip a slot whose file exists (the clock went back); never overwrite; say it once per episode."""
+        if not self.names_taken:
+            log.info("%s exists already (the clock went back?): not overwriting; skipping slots until "
+                     "their names are free (each in the gap log, counted in status)", path)
+            self.names_taken = True
+        self.gap(slot, f"skipped: {path} exists")
+        self.update(skipped_today=self.status["skipped_today"] + 1)
+
+    def _follow_clock(self):
+        """Ask the kernel (one adjtimex) whether the clock is synchronized; pause or resume retention."""
+        settings = self.settings
+        synced, paused, change = self.clock_watch.check(
+            settings.storage.trust_clock, settings.storage.cleanup_enabled or settings.render.retention_days)
+        if change == "paused":
+            log.warning("retention paused: %s; the disk guard (stop_threshold) protects the card", paused)
+        elif change == "resumed":
+            log.info("retention resumes: the clock is known good")
+        self.status.update(clock_synced=synced, retention_paused=paused)
 
     def _capture_failed(self, slot, error, reopen=True):
         if reopen:
@@ -375,7 +401,7 @@ class Daemon:
 
     def _maybe_apply_retention(self):
         storage = self.settings.storage
-        if not storage.cleanup_enabled or self.retention_day == self._today:
+        if not storage.cleanup_enabled or self.retention_day == self._today or self.status["retention_paused"]:
             return
         if self.retention_thread and self.retention_thread.is_alive():
             return
@@ -387,7 +413,13 @@ class Daemon:
     def _retention(self, root, days):
         remote = self.settings.sync.remote
         hold = SyncState(root).hold if remote else None  # never delete what is not yet copied off
-        outcomes = apply_retention(root, days, should_stop=lambda: self.stop_requested, hold=hold)
+        try:
+            outcomes = apply_retention(root, days, should_stop=lambda: self.stop_requested, hold=hold,
+                                       trust_clock=self.settings.storage.trust_clock)
+        except ClockUntrusted as exc:  # the clock went bad since this slot asked
+            log.warning("%s", exc)
+            self.retention_day = None
+            return
         deleted = [o for o in outcomes if o.deleted]
         if deleted:
             log.info("retention: deleted %d day(s) older than %d days (%d images, %.1f MB)", len(deleted), days,
@@ -417,6 +449,8 @@ class Daemon:
         old, self.settings = self.settings, new
         set_level(new.daemon.log_level)
         self.guard = self._new_guard(new)
+        if new.storage.output_dir != old.storage.output_dir:
+            self.namer = SlotNamer(new.storage.output_dir)
         reopened = self.session.reconfigure(new.camera, new.capture.jpeg_quality, new.capture.timeout,
                                             new.daemon.lock_file)
         if new.storage != old.storage:

@@ -58,6 +58,10 @@ class StorageError(TimelapseError, OSError):
     """The output directory cannot take the image (missing, read-only, full)."""
 
 
+class ClockUntrusted(TimelapseError):
+    """Deleting by date was refused: the clock is not known good (SPEC §6 "Clock truth")."""
+
+
 class ToolMissing(TimelapseError, FileNotFoundError):
     """A program we drive (ffmpeg, rclone) is not installed; the message names the package."""
 

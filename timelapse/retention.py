@@ -4,17 +4,18 @@ import datetime
 import itertools
 import logging
 import os
-import re
 from collections import namedtuple
 from pathlib import Path
 
+from timelapse.clock import retention_paused
+from timelapse.errors import ClockUntrusted
+from timelapse.names import parse_image_name
 from timelapse.storage import TEMP_PATTERN, day_dirs
 
 log = logging.getLogger(__name__)
 
 # reason: why it was kept; held: kept by ``hold`` (not yet copied off the camera), not for its contents
 Outcome = namedtuple("Outcome", "day files bytes deleted reason held", defaults=(False,))
-_IMAGE = re.compile(r"^\d{6}\.jpg$")
 
 
 def day_dirs_older_than(root, cutoff):
@@ -33,7 +34,7 @@ def inspect_day(path):
     except OSError as exc:
         return 0, 0, f"cannot read it: {exc.strerror}"
     for entry in entries:
-        if not (_IMAGE.match(entry.name) or TEMP_PATTERN.match(entry.name)):
+        if not (parse_image_name(entry.name) or TEMP_PATTERN.match(entry.name)):
             return files, size, f"it holds '{entry.name}', which is not a timelapse image"
         if not entry.is_file(follow_symlinks=False):
             return files, size, f"'{entry.name}' is not a regular file"
@@ -53,13 +54,20 @@ def _delete_day(path):
             break
 
 
-def apply_retention(root, retention_days, today=None, dry_run=False, should_stop=lambda: False, hold=None):
+def apply_retention(root, retention_days, today=None, dry_run=False, should_stop=lambda: False, hold=None,
+                    trust_clock=False):
     """Delete (or with dry_run, list) day directories older than ``retention_days``.
 
     Never today's, oldest first; return an Outcome per candidate. ``should_stop`` lets
     the daemon end the work early, between two days. ``hold(day)`` returns why a day must
     stay (not yet copied off the camera), or None; held days are not logged one by one.
+    Raise ClockUntrusted (nothing deleted) unless the clock is known good: synchronized,
+    or ``trust_clock`` (storage.trust_clock); a dry run only lists, so it always may.
     """
+    if not dry_run:
+        paused = retention_paused(trust_clock)
+        if paused:
+            raise ClockUntrusted(f"retention paused: {paused}")
     today = today or datetime.date.today()
     cutoff = today - datetime.timedelta(days=max(1, retention_days))
     outcomes = []

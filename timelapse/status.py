@@ -124,6 +124,7 @@ def format_status(status, path, now=None, sync=None):
         ("disk", _disk(status)),
         ("clock", None if status.get("clock_synced") is None else
          ("synchronized" if status.get("clock_synced") else "NOT synchronized (image times may be wrong)")),
+        ("retention", f"PAUSED: {status['retention_paused']}" if status.get("retention_paused") else None),
         ("last error", status.get("last_error")),
         ("failures in a row", status.get("consecutive_failures") or None),
         ("config loaded", status.get("config_loaded")),

@@ -8,19 +8,15 @@ from collections import namedtuple
 from pathlib import Path
 
 from timelapse.errors import StorageError
+from timelapse.names import image_path  # noqa: F401 (where callers have always found it)
 
-# A hidden temporary beside its final name: ".HHMMSS.jpg.<pid>.tmp". Hidden, so that
-# `ffmpeg -pattern_type glob -i '*.jpg'` never sees a half-written frame.
-TEMP_PATTERN = re.compile(r"^\.\d{6}\.jpg\.(\d+)\.tmp$")
+# A hidden temporary beside its final name: ".HHMMSS.jpg.<pid>.tmp" (or ".HHMMSS_2.jpg..."). Hidden,
+# so that `ffmpeg -pattern_type glob -i '*.jpg'` never sees a half-written frame.
+TEMP_PATTERN = re.compile(r"^\.\d{6}(?:_2)?\.jpg\.(\d+)\.tmp$")
 DiskUsage = namedtuple("DiskUsage", "percent free_bytes")
 Day = namedtuple("Day", "date path")
 SYSTEMD_HINT = ("the service may write only to /var/lib/timelapse; allow this path with "
                 "`systemctl edit timelapse` and the lines [Service] / ReadWritePaths={path}")
-
-
-def image_path(root, when):
-    """Return root/YYYY/MM/DD/HHMMSS.jpg for a local datetime."""
-    return Path(root, f"{when:%Y}", f"{when:%m}", f"{when:%d}", f"{when:%H%M%S}.jpg")
 
 
 def write_atomically(path, data, fsync=True, replace=False):

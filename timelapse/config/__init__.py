@@ -40,6 +40,7 @@ class StorageSettings:
     stop_threshold: int
     cleanup_enabled: bool
     retention_days: int
+    trust_clock: bool
 
 
 @dataclass(frozen=True)

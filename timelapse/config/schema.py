@@ -29,6 +29,7 @@ OPTIONS = (
     Option("storage", "stop_threshold", 90, v.percent),
     Option("storage", "cleanup_enabled", False, v.boolean),
     Option("storage", "retention_days", 30, v.number(1, integer=True)),
+    Option("storage", "trust_clock", False, v.boolean),
     Option("daemon", "status_file", "/run/timelapse/status.json", v.absolute_path()),
     Option("daemon", "lock_file", "/run/timelapse/camera.lock", v.absolute_path()),
     Option("daemon", "gap_log", None, v.absolute_path(optional=True)),

@@ -10,7 +10,7 @@ import voluptuous as vol
 
 from timelapse import config
 from timelapse.config.validators import active_hours
-from timelapse.errors import NothingToRender, TimelapseError, ToolMissing
+from timelapse.errors import ClockUntrusted, NothingToRender, TimelapseError, ToolMissing
 from timelapse.render import ffmpeg
 from timelapse.render.frames import output_size, reference_size, select
 from timelapse.render.keogram import keogram
@@ -159,7 +159,11 @@ def nightly(settings, say=print):
     except NothingToRender as exc:
         say(f"no nightly video: {exc}")
     if render.retention_days:
-        gone = apply_video_retention(root, render.retention_days)
+        try:
+            gone = apply_video_retention(root, render.retention_days, trust_clock=settings.storage.trust_clock)
+        except ClockUntrusted as exc:
+            say(f"render.retention_days: {exc}")
+            return 0
         if gone:
             say(f"render.retention_days: deleted {len(gone)} video(s)/keogram(s) older than "
                 f"{render.retention_days} days")

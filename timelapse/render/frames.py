@@ -8,13 +8,12 @@ Pillow's header read for its size. Nothing is decoded.
 
 import datetime
 import os
-import re
 from collections import Counter, namedtuple
 from pathlib import Path
 
 from PIL import Image
 
-_IMAGE = re.compile(r"^(\d{2})(\d{2})(\d{2})\.jpg$")
+from timelapse.names import in_real_order, parse_image_name
 EOI = b"\xff\xd9"
 
 Frame = namedtuple("Frame", "path when size")  # size: (width, height)
@@ -22,14 +21,15 @@ Selection = namedtuple("Selection", "frames skipped")  # skipped: [(path, why)]
 
 
 def day_frames(root, date):
-    """Return [(path, local datetime)] for a day's images, in time order ([] if there is no such day)."""
+    """Return [(path, local datetime)] for a day's images in the order they were taken ([] if there is no
+    such day): a repeated hour (HHMMSS_2.jpg, names.in_real_order) plays once and then again."""
     folder = Path(root, f"{date:%Y}", f"{date:%m}", f"{date:%d}")
     try:
-        names = sorted(entry.name for entry in os.scandir(folder) if _IMAGE.match(entry.name))
+        images = [(entry.name, image) for entry in os.scandir(folder) if (image := parse_image_name(entry.name))]
     except OSError:
         return []
-    return [(folder / name, datetime.datetime.combine(date, datetime.time(*map(int, _IMAGE.match(name).groups()))))
-            for name in names]
+    return [(folder / name, datetime.datetime.combine(date, image.time, fold=int(image.second_pass)))
+            for name, image in in_real_order(images, lambda item: item[1])]
 
 
 def in_between(when, between):

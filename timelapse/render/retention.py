@@ -10,6 +10,9 @@ import os
 import re
 from pathlib import Path
 
+from timelapse.clock import retention_paused
+from timelapse.errors import ClockUntrusted
+
 _NAME = re.compile(r"^(?:\d{4}-\d{2}-\d{2}_)?(\d{4}-\d{2}-\d{2})(?:\.mp4|-keogram\.jpg)$")
 
 
@@ -37,8 +40,16 @@ def videos_older_than(root, days, today=None):
     return found
 
 
-def apply_video_retention(root, days, today=None, dry_run=False):
-    """Delete (or list) rendered files older than ``days`` days; return their paths."""
+def apply_video_retention(root, days, today=None, dry_run=False, trust_clock=False):
+    """Delete (or list) rendered files older than ``days`` days; return their paths.
+
+    Raise ClockUntrusted (nothing deleted) unless the clock is known good: synchronized, or
+    ``trust_clock`` (storage.trust_clock).
+    """
+    if not dry_run:
+        paused = retention_paused(trust_clock)
+        if paused:
+            raise ClockUntrusted(f"video retention paused: {paused}")
     going = videos_older_than(root, days, today)
     if not dry_run:
         for path in going:

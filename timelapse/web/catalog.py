@@ -11,10 +11,10 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
+from timelapse.names import image_file_name, in_real_order, parse_image_name
 from timelapse.storage import day_dirs
 
-DaySummary = namedtuple("DaySummary", "date count first last bytes")
-_IMAGE = re.compile(r"^(\d{2})(\d{2})(\d{2})\.jpg$")
+DaySummary = namedtuple("DaySummary", "date count first last bytes")  # first, last: datetime.time
 DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
@@ -34,14 +34,14 @@ def parse_date(text):
 
 
 def parse_image(year, month, day, name):
-    """Return (date, time) from URL parts YYYY, MM, DD, HHMMSS.jpg; raise BadRequest if malformed."""
-    match = _IMAGE.match(name or "")
-    if not (match and re.fullmatch(r"\d{4}", year or "") and re.fullmatch(r"\d{2}", month or "")
+    """Return (date, names.ImageName) from URL parts YYYY, MM, DD, HHMMSS.jpg (or HHMMSS_2.jpg, the
+    second pass of a repeated hour); raise BadRequest if malformed."""
+    image = parse_image_name(name)
+    if not (image and re.fullmatch(r"\d{4}", year or "") and re.fullmatch(r"\d{2}", month or "")
             and re.fullmatch(r"\d{2}", day or "")):
-        raise BadRequest("expected /YYYY/MM/DD/HHMMSS.jpg")
+        raise BadRequest("expected /YYYY/MM/DD/HHMMSS.jpg or HHMMSS_2.jpg")
     try:
-        return (datetime.date(int(year), int(month), int(day)),
-                datetime.time(*map(int, match.groups())))
+        return datetime.date(int(year), int(month), int(day)), image
     except ValueError:
         raise BadRequest("no such day or time") from None
 
@@ -64,12 +64,12 @@ class Catalog:
     def day_dir(self, date):
         return self.root / f"{date:%Y}" / f"{date:%m}" / f"{date:%d}"
 
-    def image_path(self, date, time):
-        """Return the file of an image, or None if there is none (or it would lead outside output_dir)."""
-        return self.inside(self.day_dir(date) / f"{time:%H%M%S}.jpg")
+    def image_path(self, date, image):
+        """Return the file of ``image`` (names.ImageName), or None if there is none (or it would lead outside output_dir)."""
+        return self.inside(self.day_dir(date) / image_file_name(*image))
 
     def day_images(self, date):
-        """Return [(time, size)] of a day's images in time order; [] for no such day."""
+        """Return [(names.ImageName, size)] of a day's images in the order they were taken; [] for no such day."""
         folder = self.day_dir(date)
         real = Path(os.path.realpath(folder))
         if self.real_root not in real.parents:
@@ -78,16 +78,12 @@ class Catalog:
         try:
             with os.scandir(real) as entries:
                 for entry in entries:
-                    match = _IMAGE.match(entry.name)
-                    if match and entry.is_file(follow_symlinks=False):
-                        try:
-                            images.append((datetime.time(*map(int, match.groups())),
-                                           entry.stat(follow_symlinks=False).st_size))
-                        except ValueError:
-                            continue
+                    image = parse_image_name(entry.name)
+                    if image and entry.is_file(follow_symlinks=False):
+                        images.append((image, entry.stat(follow_symlinks=False).st_size))
         except OSError:
             return []
-        return sorted(images)
+        return in_real_order(images, lambda item: item[0])
 
     def summary(self, day):
         """Return the DaySummary of a storage.Day, from the cache while its directory is unchanged."""
@@ -99,8 +95,8 @@ class Catalog:
         if cached and cached[0] == mtime:
             return cached[1]
         images = self.day_images(day.date)
-        summary = DaySummary(day.date, len(images), images[0][0] if images else None,
-                             images[-1][0] if images else None, sum(size for _, size in images))
+        summary = DaySummary(day.date, len(images), images[0][0].time if images else None,
+                             images[-1][0].time if images else None, sum(size for _, size in images))
         self._days[day.date] = (mtime, summary)
         return summary
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from timelapse.names import image_file_name
 from timelapse.storage import write_atomically
 
 WIDTH = 320
@@ -33,9 +34,9 @@ def make_thumbnail(source):
         return out.getvalue()
 
 
-def thumbnail(cache, source, date, time):
-    """Return the cached thumbnail's path for an image (making it if missing or older than the image)."""
-    target = Path(cache, f"{date:%Y}", f"{date:%m}", f"{date:%d}", f"{time:%H%M%S}.jpg")
+def thumbnail(cache, source, date, image):
+    """Return the cached thumbnail's path for ``image`` (names.ImageName; made if missing or older than the image)."""
+    target = Path(cache, f"{date:%Y}", f"{date:%m}", f"{date:%d}", image_file_name(*image))
     try:
         if os.stat(target).st_mtime_ns >= os.stat(source).st_mtime_ns:
             return target

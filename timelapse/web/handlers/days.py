@@ -8,6 +8,7 @@ import tornado.iostream
 import tornado.web
 
 from timelapse.web.base import BaseHandler
+from timelapse.names import image_file_name
 from timelapse.web.catalog import BadRequest, parse_date
 
 ZIP_CHUNK = 256 * 1024
@@ -23,9 +24,13 @@ def day_json(summary, catalog):
 
 
 def images_json(date, images):
+    """Return the day's images for the page and /api/days/DAY: "time" is local wall time, "second_pass"
+    marks the second pass of a repeated hour (HHMMSS_2.jpg), "label" says it for people."""
     base = f"{date:%Y/%m/%d}"
-    return [{"time": time.isoformat(), "url": f"/images/{base}/{time:%H%M%S}.jpg",
-             "thumb": f"/thumbs/{base}/{time:%H%M%S}.jpg"} for time, _ in images]
+    return [{"time": image.time.isoformat(), "second_pass": image.second_pass, "name": image_file_name(*image),
+             "label": image.time.isoformat() + (" (hour repeated)" if image.second_pass else ""),
+             "url": f"/images/{base}/{image_file_name(*image)}", "thumb": f"/thumbs/{base}/{image_file_name(*image)}"}
+            for image, _ in images]
 
 
 class DaysPage(BaseHandler):
@@ -69,7 +74,7 @@ class DayPage(BaseHandler):
             raise tornado.web.HTTPError(404, reason=f"no images on {date}")
         keogram = self.ctx.catalog.video(date, "-keogram.jpg")
         video = self.ctx.catalog.video(date)
-        self.render_page("day.html", date=date, count=len(images), first=images[0][0], last=images[-1][0],
+        self.render_page("day.html", date=date, count=len(images), first=images[0][0].time, last=images[-1][0].time,
                          size=sum(size for _, size in images), images=images_json(date, images[:1]),
                          keogram=f"/videos/{date:%Y}/{date}-keogram.jpg" if keogram else None,
                          video=f"/videos/{date:%Y}/{date}.mp4" if video else None)
@@ -108,11 +113,12 @@ class DayZip(BaseHandler):
         sink = _Sink()
         try:
             with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-                for time, _ in images:
-                    path = self.ctx.catalog.image_path(date, time)
+                for image, _ in images:  # in the order they were taken
+                    path = self.ctx.catalog.image_path(date, image)
                     if path is None:
                         continue
-                    info = zipfile.ZipInfo(f"{date}/{time:%H%M%S}.jpg", date_time=(
+                    time = image.time
+                    info = zipfile.ZipInfo(f"{date}/{image_file_name(*image)}", date_time=(
                         date.year, date.month, date.day, time.hour, time.minute, time.second))
                     with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as member:
                         while chunk := source.read(ZIP_CHUNK):

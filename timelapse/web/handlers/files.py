@@ -53,21 +53,21 @@ class FileHandler(AuthMixin, tornado.web.StaticFileHandler):
 
 class ImageFile(FileHandler):
     def locate(self, path):
-        date, time = parse_image(*_four(path))
-        return self.ctx.catalog.image_path(date, time)
+        date, image = parse_image(*_four(path))
+        return self.ctx.catalog.image_path(date, image)
 
 
 class ThumbFile(FileHandler):
     async def get(self, path, include_body=True):
         try:
-            date, time = parse_image(*_four(path))
+            date, image = parse_image(*_four(path))
         except BadRequest as exc:
             raise tornado.web.HTTPError(400, reason=str(exc)) from None
-        source = self.ctx.catalog.image_path(date, time)
+        source = self.ctx.catalog.image_path(date, image)
         if source is None:
             raise tornado.web.HTTPError(404)
         self._thumb = await asyncio.get_running_loop().run_in_executor(
-            THUMB_WORKERS, thumbnail, self.ctx.cache, source, date, time)
+            THUMB_WORKERS, thumbnail, self.ctx.cache, source, date, image)
         await super().get(path, include_body)
 
     def locate(self, path):

@@ -62,6 +62,8 @@ class StatusCollector:
             ("timelapse_disk_free_bytes", "free bytes on output_dir's disk", status.get("disk_free_bytes")),
             ("timelapse_clock_synced", "1 if the system clock is synchronized",
              None if status.get("clock_synced") is None else int(bool(status["clock_synced"]))),
+            ("timelapse_retention_paused", "1 if retention waits for a clock known good (storage.trust_clock)",
+             None if "retention_paused" not in status else int(bool(status["retention_paused"]))),
         ]
         sync = status.get("sync")
         if sync:

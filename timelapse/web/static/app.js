@@ -2,7 +2,7 @@
 // Small and framework-free: status refresh, live view fallback and focus toggle, the day scrubber.
 
 function thumbOf(path) {
-  const m = /(\d{4})\/(\d{2})\/(\d{2})\/(\d{6})\.jpg$/.exec(path || "");
+  const m = /(\d{4})\/(\d{2})\/(\d{2})\/(\d{6}(?:_2)?)\.jpg$/.exec(path || "");
   return m ? { thumb: `/thumbs/${m[1]}/${m[2]}/${m[3]}/${m[4]}.jpg`, url: `/images/${m[1]}/${m[2]}/${m[3]}/${m[4]}.jpg` } : null;
 }
 
@@ -28,6 +28,7 @@ async function refreshStatus(root) {
   const meter = root.querySelector('[data-field="disk_meter"]');
   if (meter && s.disk_usage_percent != null) meter.value = s.disk_usage_percent;
   setField(root, "clock", s.clock_synced == null ? "–" : (s.clock_synced ? "synchronized" : "NOT synchronized"));
+  setField(root, "retention", s.retention_paused ? `paused: ${s.retention_paused}` : "running when due");
   setField(root, "last_error", s.last_error || "none");
   if (s.sync) {
     const last = s.sync.last;
@@ -99,7 +100,7 @@ function startDay() {
     if (!image) return;
     frame.src = image.thumb;
     link.href = image.url;
-    time.textContent = image.time;
+    time.textContent = image.label || image.time;
     scrub.value = index;
   };
   const addGrid = (count) => {
@@ -112,10 +113,10 @@ function startDay() {
       const img = document.createElement("img");
       img.loading = "lazy";
       img.src = image.thumb;
-      img.alt = image.time;
+      img.alt = image.label || image.time;
       a.append(img);
       const label = document.createElement("span");
-      label.textContent = image.time;
+      label.textContent = image.label || image.time;
       const cell = document.createElement("div");
       cell.append(a, label);
       grid.append(cell);
