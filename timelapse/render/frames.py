@@ -28,7 +28,7 @@ def day_frames(root, date):
         images = [(entry.name, image) for entry in os.scandir(folder) if (image := parse_image_name(entry.name))]
     except OSError:
         return []
-    return [(folder / name, datetime.datetime.combine(date, image.time, fold=int(image.second_pass)))
+    return [(folder / name, datetime.datetime.combine(date, image.time).replace(fold=int(image.second_pass)))
             for name, image in in_real_order(images, lambda item: item[1])]
 
 
