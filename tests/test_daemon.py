@@ -165,7 +165,7 @@ def test_cleanup_command_works_while_the_daemon_runs(tmp_path):
     with daemon.start():
         daemon.wait_for_images(2)
         daemon.write_config(storage="cleanup_enabled: true, retention_days: 3")
-        result = run_cli("--config", daemon.config, "cleanup")
+        result = run_cli("--config", daemon.config, "cleanup", env=daemon.env)  # the kernel: synchronized
         count = len(daemon.images())
         daemon.wait_for_images(count + 1)
     assert result.returncode == 0, result.stderr

@@ -168,6 +168,9 @@ def test_wall_clock_step_overwrites_nothing_and_neither_bursts_nor_leaves_a_gap(
     assert min(gaps) > 0.5, gaps  # never a burst
     attempts = [line for line in daemon.logs().splitlines() if "captured " in line] + daemon.gaps()
     assert len(attempts) >= 6
+    assert daemon.logs().count("exists already (the clock went back?)") == 1  # said at info once per episode
+    said = next(line for line in daemon.logs().splitlines() if "exists already" in line)
+    assert " INFO " in said or said.startswith("<6>")
 
 
 def test_snapshot_while_the_daemon_holds_the_camera_exits_75_naming_it(tmp_path):

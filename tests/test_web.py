@@ -179,7 +179,8 @@ def test_the_days_json_and_a_days_json(web):
     day = web.json(f"/api/days/{today}")
     assert day["date"] == today and len(day["images"]) >= entry["count"]
     image = day["images"][0]
-    assert set(image) == {"time", "url", "thumb"} and image["url"].startswith("/images/")
+    assert set(image) == {"time", "url", "thumb", "second_pass", "name", "label"}
+    assert image["url"].startswith("/images/") and image["second_pass"] is False
     status = web.json("/api/status")
     assert status["running"] is True and status["state"] in ("capturing", "starting")
 
@@ -194,6 +195,63 @@ def test_the_zip_holds_the_days_exact_bytes(web):
         assert names and all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
         for name in names:
             assert archive.read(name) == (folder / Path(name).name).read_bytes()
+
+
+def plant_autumn_night(output):
+    """Plant 2026-10-25 in Berlin: 01:59, the first pass of 02:00-02:59 (+02:00), its second pass (_2, +01:00), 03:00."""
+    from test_names import jpeg
+
+    summer, winter = (datetime.timezone(datetime.timedelta(hours=h)) for h in (2, 1))
+    taken = ([(f"015900.jpg", datetime.datetime(2026, 10, 25, 1, 59, tzinfo=summer))]
+             + [(f"02{m:02d}00.jpg", datetime.datetime(2026, 10, 25, 2, m, tzinfo=summer)) for m in range(0, 60, 15)]
+             + [(f"02{m:02d}00_2.jpg", datetime.datetime(2026, 10, 25, 2, m, tzinfo=winter)) for m in range(0, 60, 15)]
+             + [("030000.jpg", datetime.datetime(2026, 10, 25, 3, 0, tzinfo=winter))])
+    folder = output / "2026/10/25"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, (name, when) in enumerate(taken):
+        (folder / name).write_bytes(jpeg(when, colour=(index * 20, 0, 0)))
+    return folder, [name for name, _ in taken]
+
+
+def test_the_repeated_hour_is_listed_served_and_zipped_in_real_order(web):
+    folder, names = plant_autumn_night(web.output)
+    day = web.json("/api/days/2026-10-25")["images"]
+    assert [image["name"] for image in day] == names  # 02:00..02:45, then 02:00_2..02:45_2, then 03:00
+    assert [image["second_pass"] for image in day] == [name.endswith("_2.jpg") for name in names]
+    repeat = day[names.index("020000_2.jpg")]
+    assert repeat["time"] == "02:00:00" and "repeated" in repeat["label"]
+    assert repeat["url"] == "/images/2026/10/25/020000_2.jpg" and repeat["thumb"] == "/thumbs/2026/10/25/020000_2.jpg"
+    status, _, body = web.get(repeat["url"])
+    assert status == 200 and body == (folder / "020000_2.jpg").read_bytes()
+    status, _, thumb = web.get(repeat["thumb"])
+    plain_thumb = web.get("/thumbs/2026/10/25/020000.jpg")[2]
+    assert status == 200 and thumb != plain_thumb  # each pass its own thumbnail
+    for bad in ("020000_3.jpg", "020000_2_2.jpg", "020000_2.jpeg", "020000_.jpg", "0200002.jpg", "020000_2.jpg.bak"):
+        assert web.get(f"/images/2026/10/25/{bad}")[0] == 400, bad
+        assert web.get(f"/thumbs/2026/10/25/{bad}")[0] == 400, bad
+    assert web.get("/images/2026/10/25/021000_2.jpg")[0] == 404
+    status, _, body = web.get("/download/2026-10-25.zip")
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert archive.namelist() == [f"2026-10-25/{name}" for name in names]
+    status, _, page = web.get("/days/2026-10-25")
+    assert status == 200 and b"10 images, 01:59\xe2\x80\x9303:00" in page
+    summary = [d for d in web.json("/api/days") if d["date"] == "2026-10-25"][0]
+    assert (summary["count"], summary["first"], summary["last"]) == (10, "01:59:00", "03:00:00")
+
+
+def test_the_status_page_and_metrics_say_when_retention_is_paused(tmp_path):
+    server = WebServer(tmp_path, daemon=False)
+    try:
+        reason = "the system clock is not synchronized; nothing is deleted by date until it is (NTP)"
+        server.daemon.status_file.parent.mkdir(parents=True, exist_ok=True)
+        server.daemon.status_file.write_text(json.dumps({"state": "capturing", "pid": os.getpid(),
+                                                         "clock_synced": False, "retention_paused": reason}))
+        status, _, page = server.get("/")
+        assert status == 200 and f"paused: {reason}" in page.decode()
+        metrics = server.get("/metrics")[2].decode()
+        assert "timelapse_retention_paused 1.0" in metrics and "timelapse_clock_synced 0.0" in metrics
+    finally:
+        server.stop()
 
 
 def test_metrics_for_prometheus(web):
