@@ -22,6 +22,20 @@ def jpeg(when=None, colour=(90, 90, 90)):
     return with_exif(out.getvalue(), when) if when else out.getvalue()
 
 
+def plant_autumn_night(output):
+    """Plant 2026-10-25 in Berlin: 01:59, the first pass of 02:00-02:59 (+02:00), its second pass (_2, +01:00), 03:00."""
+    summer, winter = (datetime.timezone(datetime.timedelta(hours=h)) for h in (2, 1))
+    taken = ([("015900.jpg", datetime.datetime(2026, 10, 25, 1, 59, tzinfo=summer))]
+             + [(f"02{m:02d}00.jpg", datetime.datetime(2026, 10, 25, 2, m, tzinfo=summer)) for m in range(0, 60, 15)]
+             + [(f"02{m:02d}00_2.jpg", datetime.datetime(2026, 10, 25, 2, m, tzinfo=winter)) for m in range(0, 60, 15)]
+             + [("030000.jpg", datetime.datetime(2026, 10, 25, 3, 0, tzinfo=winter))])
+    folder = output / "2026/10/25"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, (name, when) in enumerate(taken):
+        (folder / name).write_bytes(jpeg(when, colour=(index * 20, 0, 0)))
+    return folder, [name for name, _ in taken]
+
+
 def names(*texts):
     return [parse_image_name(text) for text in texts]
 

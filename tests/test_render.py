@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from timelapse.render import ffmpeg
-from timelapse.render.frames import output_size
+from timelapse.render.frames import output_size, select
 from timelapse.render.retention import apply_video_retention
 from timelapse.retention import apply_retention
 
@@ -216,6 +216,19 @@ def test_the_keogram_has_one_column_per_frame_in_time_order(camera):
         for index, colour in enumerate(colours):
             got = keogram.getpixel((index, 135))
             assert all(abs(a - b) < 60 for a, b in zip(got, colour)), (index, got, colour)
+
+
+def test_the_repeated_hour_of_a_dst_night_plays_once_then_again_in_the_video_and_the_keogram(camera):
+    from test_names import plant_autumn_night
+
+    folder, names = plant_autumn_night(camera.output)  # red rises with the real instant
+    selection = select(camera.output, [datetime.date(2026, 10, 25)])
+    assert [frame.path.name for frame in selection.frames] == names  # the video's frame list
+    result = run_cli("--config", camera.config, "keogram", "2026-10-25")
+    assert result.returncode == 0, result.stderr
+    with Image.open(camera.output / "videos/2026/2026-10-25-keogram.jpg") as keogram:
+        reds = [keogram.convert("RGB").getpixel((index, 12))[0] for index in range(len(names))]
+    assert all(later > earlier for earlier, later in zip(reds, reds[1:])), reds
 
 
 def test_the_nightly_run_renders_yesterday_or_says_why_not(camera):

@@ -98,3 +98,29 @@ def test_cleanup_command_dry_run_and_disabled_retention(tree, write_config):
     result = run_cli("--config", cfg, "cleanup", "--dry-run")
     assert f"would delete {root}/2026/10/21 (2 files" in result.stdout
     assert (root / "2026/10/21").exists()
+
+
+def test_a_day_with_a_repeated_hour_is_a_day_of_images_like_any_other(tmp_path, synced_clock):
+    root = tmp_path / "images"
+    day = plant(root, "2025/10/26", files=("020000.jpg", "020000_2.jpg", ".020000_2.jpg.99.tmp"))
+    odd = plant(root, "2025/10/27", files=("020000_3.jpg",))  # not a name this package writes
+    outcomes = apply_retention(root, 30, today=TODAY)
+    assert [(o.day.path, o.deleted) for o in outcomes] == [(day, True), (odd, False)]
+    assert "020000_3.jpg" in outcomes[1].reason and odd.exists()
+
+
+def test_nothing_is_deleted_on_a_clock_not_known_good(tree, monkeypatch, tmp_path):
+    from conftest import kernel_clock
+    from timelapse.errors import ClockUntrusted
+
+    root, _ = tree
+    monkeypatch.setenv("TIMELAPSE_TEST_CLOCK_SYNCED_FILE", kernel_clock(tmp_path, synced=False)[
+        "TIMELAPSE_TEST_CLOCK_SYNCED_FILE"])
+    before = snapshot(root)
+    with pytest.raises(ClockUntrusted, match="storage.trust_clock: true"):
+        apply_retention(root, 30, today=TODAY + datetime.timedelta(days=365))
+    assert snapshot(root) == before
+    assert apply_retention(root, 30, today=TODAY, dry_run=True)  # listing is harmless
+    assert snapshot(root) == before
+    apply_retention(root, 30, today=TODAY, trust_clock=True)
+    assert not (root / "2026/10/21").exists()

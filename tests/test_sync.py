@@ -125,6 +125,16 @@ def test_first_copy_is_complete_and_byte_identical_without_temporaries(camera):
                                                                      for p in expected)
 
 
+def test_the_second_pass_of_a_repeated_hour_is_copied_like_any_image(camera):
+    from test_names import plant_autumn_night
+
+    folder, names = plant_autumn_night(camera.output)
+    (folder / ".020000_2.jpg.4242.tmp").write_bytes(b"half an image")  # the daemon mid-write
+    assert sync(camera).returncode == 0
+    assert remote_files(camera) == sorted(f"2026/10/25/{name}" for name in names)
+    assert_identical(camera, [f"2026/10/25/{name}" for name in names])
+
+
 def test_a_second_run_copies_only_what_is_new_and_never_opens_old_days(camera):
     old = [plant_day(camera.output, TODAY - datetime.timedelta(days=back)) for back in (5, 4, 3)]
     plant_day(camera.output, TODAY)

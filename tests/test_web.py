@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from test_names import plant_autumn_night
 from web_harness import PASSWORD, WebServer
 
 DATA_URLS = ["/api/status", "/api/days", "/metrics", "/live.jpg", "/live.mjpg", "/images/2026/11/21/120000.jpg",
@@ -195,22 +196,6 @@ def test_the_zip_holds_the_days_exact_bytes(web):
         assert names and all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
         for name in names:
             assert archive.read(name) == (folder / Path(name).name).read_bytes()
-
-
-def plant_autumn_night(output):
-    """Plant 2026-10-25 in Berlin: 01:59, the first pass of 02:00-02:59 (+02:00), its second pass (_2, +01:00), 03:00."""
-    from test_names import jpeg
-
-    summer, winter = (datetime.timezone(datetime.timedelta(hours=h)) for h in (2, 1))
-    taken = ([(f"015900.jpg", datetime.datetime(2026, 10, 25, 1, 59, tzinfo=summer))]
-             + [(f"02{m:02d}00.jpg", datetime.datetime(2026, 10, 25, 2, m, tzinfo=summer)) for m in range(0, 60, 15)]
-             + [(f"02{m:02d}00_2.jpg", datetime.datetime(2026, 10, 25, 2, m, tzinfo=winter)) for m in range(0, 60, 15)]
-             + [("030000.jpg", datetime.datetime(2026, 10, 25, 3, 0, tzinfo=winter))])
-    folder = output / "2026/10/25"
-    folder.mkdir(parents=True, exist_ok=True)
-    for index, (name, when) in enumerate(taken):
-        (folder / name).write_bytes(jpeg(when, colour=(index * 20, 0, 0)))
-    return folder, [name for name, _ in taken]
 
 
 def test_the_repeated_hour_is_listed_served_and_zipped_in_real_order(web):
