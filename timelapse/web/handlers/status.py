@@ -9,7 +9,8 @@ from timelapse.web.base import BaseHandler
 
 
 def current_status(ctx):
-    """Return the status file's fields, plus ``running`` and (with sync.remote) ``sync``."""
+    """Return the status file's fields, plus ``running``, ``thresholds``, ``retention_enabled`` and (with
+    sync.remote) ``sync``."""
     settings = ctx.settings
     status = dict(read_status(settings.daemon.status_file) or {})
     status["running"] = daemon_running(status or None)
@@ -18,6 +19,7 @@ def current_status(ctx):
 
         status["sync"] = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
+    status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
     return status
 
 
