@@ -7,7 +7,6 @@ a CLI's by faketime. Everything else is the real daemon and the real commands.
 """
 
 import datetime
-import os
 import shutil
 import subprocess
 import sys
