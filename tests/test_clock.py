@@ -136,6 +136,8 @@ def test_cleanup_on_a_clock_a_year_ahead_deletes_nothing_and_says_why(tmp_path, 
     assert refused.returncode == 1, refused
     assert "timelapse: error: nothing deleted: the system clock is not synchronized" in refused.stderr
     assert f"would delete {recent}" in refused.stdout and old.exists() and recent.exists()
+    listed = run_forward(tmp_path, False, "--config", cfg, "cleanup", "--dry-run")
+    assert listed.returncode == 0 and "(retention is paused now: the system clock is not synchronized" in listed.stdout
     synced = run_forward(tmp_path, True, "--config", cfg, "cleanup", ahead=None)
     assert synced.returncode == 0 and f"deleted {old}" in synced.stdout
     assert not old.exists() and recent.exists()

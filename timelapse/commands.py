@@ -155,7 +155,11 @@ def cleanup(args):
         print("retention is off (storage.cleanup_enabled: false), so nothing is deleted; "
               f"these day directories are older than retention_days ({storage.retention_days}):")
         dry_run = True
-    elif not dry_run:
+    elif dry_run:
+        note = retention_paused(storage.trust_clock)
+        if note:
+            print(f"(retention is paused now: {note})")
+    else:
         paused = retention_paused(storage.trust_clock)
         if paused:
             print(f"retention paused: {paused}; these day directories look older than retention_days "
