@@ -92,7 +92,7 @@ def render_runs(work, count, size):
     selection = select(root, [DAY])
     checks = (time.perf_counter() - started) * 1000 / count
     started = time.perf_counter()
-    keogram([frame.path for frame in selection.frames])
+    keogram([frame.path for frame in selection.frames])  # (JPEG, columns)
     keo = (time.perf_counter() - started) * 1000 / count
     shutil.rmtree(work, ignore_errors=True)
     return {"frames": count, "size": list(size), "render_s": round(ours, 2), "bare_ffmpeg_s": round(bare, 2),

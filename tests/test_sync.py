@@ -269,3 +269,20 @@ def test_without_rclone_sync_exits_69_naming_the_package(camera):
     result = sync(camera, env=cli_env(PATH="/nonexistent"))
     assert result.returncode == 69
     assert "rclone is not installed; offsite copies need it: sudo apt install rclone" in result.stderr
+
+
+def test_damaged_images_are_copied_as_they_are_and_the_run_succeeds(camera, tmp_path):
+    # sync never decodes: a damaged image (tests/damaged_images.py) is a file like any other, copied
+    # byte for byte (a truncated JPEG still holds most of its picture); nothing is lost or stalls.
+    from damaged_images import plant
+
+    from test_render import frame
+
+    good = tmp_path / "good.jpg"
+    good.write_bytes(frame((1280, 720), 1))
+    paths = plant(camera.output / f"{TODAY:%Y/%m/%d}", good)
+    result = sync(camera)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    expected = sorted(p.relative_to(camera.output).as_posix() for p in paths.values())
+    assert remote_files(camera) == expected
+    assert_identical(camera, expected)

@@ -122,10 +122,12 @@ def render_video(settings, first, last, between=None, every=1, fps=None, height=
     say(f"rendering {len(frames)} frames of {span} at {size[0]}x{size[1]}, {fps:g} fps -> {output}")
     with tempfile.TemporaryDirectory(prefix="timelapse-render-") as scratch:
         list_file = Path(scratch, "frames.ffconcat")
-        list_file.write_text(ffmpeg.concat_list(frames, reference_size(frames), scratch))
+        damaged = []
+        list_file.write_text(ffmpeg.concat_list(frames, reference_size(frames), scratch, damaged))
+        _warn_skipped(damaged)
         line = ffmpeg.command(binary, list_file, temp, size, fps, render.quality if quality is None else quality,
                               render.deflicker if deflicker is None else deflicker, threads=2 if small else None)
-        ffmpeg.run(line, output, len(frames))
+        ffmpeg.run(line, output, len(frames) - len(damaged))
     say(f"wrote {output} ({os.path.getsize(output) / 1e6:.1f} MB, {len(frames) / fps:.1f} s)")
     return output
 
@@ -138,8 +140,13 @@ def write_keogram(settings, day, say=print):
     if not selection.frames:
         raise NothingToRender(f"no images for a keogram of {day} in {root}")
     path = keogram_path(root, day)
-    write_atomically(path, keogram([frame.path for frame in selection.frames]), replace=True)
-    say(f"wrote {path} ({len(selection.frames)} columns)")
+    damaged = []
+    data, columns = keogram([frame.path for frame in selection.frames], skipped=damaged)
+    _warn_skipped(damaged)
+    if not columns:
+        raise NothingToRender(f"no readable images for a keogram of {day} in {root}")
+    write_atomically(path, data, replace=True)
+    say(f"wrote {path} ({columns} columns)")
     return path
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from timelapse.errors import TimelapseError, require_program
+from timelapse.errors import NothingToRender, TimelapseError, require_program
+from timelapse.imagefile import DamagedImage, decode_reduced
 
 TEMP = re.compile(r"^\..+\.(\d+)\.tmp(?:\.\w+)?$")  # ".2026-11-21.mp4.<pid>.tmp.mp4"
 
@@ -32,25 +33,36 @@ def quote(path):
 
 
 def letterbox(path, size, target, quality=95):
-    """Write ``path`` fitted into ``size`` (black bars, aspect kept) to ``target``."""
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        scale = min(size[0] / image.width, size[1] / image.height)
-        fitted = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                              Image.BICUBIC)
+    """Write ``path`` fitted into ``size`` (black bars, aspect kept) to ``target``.
+
+    Decoded at reduced size (imagefile): a 12 MP frame for a 720p video never costs 36 MB.
+    Raise DamagedImage if ``path`` cannot be decoded.
+    """
+    image = decode_reduced(path, size)
+    scale = min(size[0] / image.width, size[1] / image.height)
+    fitted = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                          Image.BICUBIC)
     canvas = Image.new("RGB", size)
     canvas.paste(fitted, ((size[0] - fitted.width) // 2, (size[1] - fitted.height) // 2))
     canvas.save(target, "JPEG", quality=quality)
 
 
-def concat_list(frames, reference, scratch):
-    """Return the concat list's text; frames not of ``reference`` size are letterboxed into ``scratch``."""
+def concat_list(frames, reference, scratch, skipped=None):
+    """Return the concat list's text; frames not of ``reference`` size are letterboxed into ``scratch``.
+
+    An odd-sized frame that cannot be decoded is left out and (path, why) appended to ``skipped``.
+    """
     lines = ["ffconcat version 1.0"]
     for index, frame in enumerate(frames):
         path = frame.path
         if frame.size != reference:
             path = Path(scratch, f"odd-{index:06d}.jpg")
-            letterbox(frame.path, reference, path)
+            try:
+                letterbox(frame.path, reference, path)
+            except (DamagedImage, OSError) as exc:
+                if skipped is not None:
+                    skipped.append((frame.path, getattr(exc, "why", None) or str(exc)))
+                continue
         lines.append(f"file {quote(path)}")
     return "\n".join(lines) + "\n"
 
@@ -65,7 +77,9 @@ def command(binary, list_file, output, size, fps, quality, deflicker, threads=No
         filters.append("deflicker=size=5:mode=pm")
     line = [binary, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
             # -r before -i: timestamps are made at this rate, so no frame is dropped or duplicated.
-            "-r", f"{fps:g}", "-f", "concat", "-safe", "0", "-i", str(list_file),
+            "-r", f"{fps:g}", "-f", "concat", "-safe", "0",
+            # A frame whose body is broken (only a decode tells) is dropped, not encoded half grey.
+            "-err_detect", "explode", "-i", str(list_file),
             "-vf", ",".join(filters), "-c:v", "libx264", "-preset", "medium", "-crf", str(quality),
             "-pix_fmt", "yuv420p", "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
             "-color_range", "tv", "-movflags", "+faststart", "-an"]
@@ -144,6 +158,7 @@ def run(line, output, total, progress=None):
     """
     temp = Path(line[-1])
     progress = progress or Progress(total)
+    encoded = 0
     process = subprocess.Popen(line, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     previous = {}
 
@@ -157,7 +172,8 @@ def run(line, output, total, progress=None):
         for text in process.stdout:
             key, _, value = text.strip().partition("=")
             if key == "frame" and value.isdigit():
-                progress.update(int(value))
+                encoded = int(value)
+                progress.update(encoded)
         errors = process.stderr.read()
         code = process.wait()
     except KeyboardInterrupt:
@@ -170,6 +186,11 @@ def run(line, output, total, progress=None):
         progress.finish()
     if code != 0:
         temp.unlink(missing_ok=True)
+        if encoded == 0 and "Error while decoding stream" in errors:
+            raise NothingToRender(f"none of the {total} frame(s) could be decoded (damaged JPEGs)")
         last = " / ".join(errors.strip().splitlines()[-3:]) or f"exit status {code}"
         raise TimelapseError(f"ffmpeg failed: {last}")
     os.replace(temp, output)
+    if encoded < total:
+        print(f"timelapse: warning: ffmpeg left out {total - encoded} frame(s) it could not decode "
+              f"(a damaged JPEG body)", file=sys.stderr)

@@ -1,9 +1,9 @@
 """Choose a render's frames: the days, the part of each day, every Nth; skip broken JPEGs.
 
 Days are listed from their directory (one scan each, names only); each chosen frame costs
-one stat, a 32-byte read of its end (a JPEG ends with the EOI marker FFD9, which cannot
-occur elsewhere near the end: 0xFF in the entropy-coded data is always stuffed) and
-Pillow's header read for its size. Nothing is decoded.
+one stat, a 32-byte read of its end (a JPEG ends with the EOI marker FFD9) and Pillow's
+header read for its size (timelapse.imagefile: a header over its pixel limit is skipped).
+Nothing is decoded; a frame whose body is broken is dropped by ffmpeg's decoder itself.
 """
 
 import datetime
@@ -11,10 +11,8 @@ import os
 from collections import Counter, namedtuple
 from pathlib import Path
 
-from PIL import Image
-
+from timelapse.imagefile import DamagedImage, header_size, quick_check
 from timelapse.names import in_real_order, parse_image_name
-EOI = b"\xff\xd9"
 
 Frame = namedtuple("Frame", "path when size")  # size: (width, height)
 Selection = namedtuple("Selection", "frames skipped")  # skipped: [(path, why)]
@@ -41,40 +39,21 @@ def in_between(when, between):
     return start <= minute < end if start < end else (minute >= start or minute < end)
 
 
-def broken(path):
-    """Return why ``path`` is not a usable JPEG (empty, truncated), or None."""
-    try:
-        with open(path, "rb") as stream:
-            stream.seek(0, os.SEEK_END)
-            length = stream.tell()
-            if length == 0:
-                return "empty file"
-            stream.seek(max(0, length - 32))
-            if EOI not in stream.read():
-                return "truncated (no JPEG end marker)"
-    except OSError as exc:
-        return f"unreadable: {exc.strerror}"
-    return None
-
-
-def jpeg_size(path):
-    """Return (width, height) from the JPEG's header, or None if Pillow cannot read it."""
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
-
-
 def select(root, dates, between=None, every=1):
     """Return the Selection of frames from ``dates`` (in order), within ``between``, every ``every``th."""
     candidates = [item for date in dates for item in day_frames(root, date) if in_between(item[1], between)]
     frames, skipped = [], []
     for path, when in candidates[::every]:
-        why = broken(path)
-        size = None if why else jpeg_size(path)
-        if why or size is None:
-            skipped.append((path, why or "not a readable JPEG"))
+        why = quick_check(path)
+        if not why:
+            try:
+                size = header_size(path)
+            except DamagedImage as exc:
+                why = exc.why
+            except OSError as exc:  # gone since the listing (retention)
+                why = f"unreadable: {exc.strerror}"
+        if why:
+            skipped.append((path, why))
             continue
         frames.append(Frame(path, when, size))
     return Selection(frames, skipped)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from timelapse.imagefile import decode_reduced
 from timelapse.names import image_file_name
 from timelapse.storage import write_atomically
 
@@ -22,16 +23,17 @@ def cache_dir(environ=os.environ):
 
 
 def make_thumbnail(source):
-    """Return JPEG bytes of ``source`` scaled to WIDTH pixels wide (never enlarged)."""
-    with Image.open(source) as image:
+    """Return JPEG bytes of ``source`` scaled to WIDTH pixels wide (never enlarged).
+
+    Raise DamagedImage (timelapse.imagefile) if ``source`` cannot be decoded.
+    """
+    image = decode_reduced(source, lambda full: (WIDTH, max(1, round(full[1] * WIDTH / full[0]))))
+    if image.width > WIDTH:
         height = max(1, round(image.height * WIDTH / image.width))
-        image.draft("RGB", (WIDTH, height))
-        image = image.convert("RGB")
-        if image.width > WIDTH:
-            image = image.resize((WIDTH, height), Image.BILINEAR, reducing_gap=2.0)
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=80)
-        return out.getvalue()
+        image = image.resize((WIDTH, height), Image.BILINEAR, reducing_gap=2.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
 def thumbnail(cache, source, date, image):

@@ -2,13 +2,16 @@
 as a zip that is streamed (stored, not recompressed) with flat memory whatever its size."""
 
 import json
+import os
 import zipfile
 
 import tornado.iostream
 import tornado.web
 
+from timelapse.imagefile import DamagedImage
 from timelapse.web.base import BaseHandler
 from timelapse.names import image_file_name
+from timelapse.web.handlers.files import DAMAGED
 from timelapse.web.catalog import BadRequest, parse_date
 
 ZIP_CHUNK = 256 * 1024
@@ -80,6 +83,15 @@ class DayPage(BaseHandler):
                          video=f"/videos/{date:%Y}/{date}.mp4" if video else None)
 
 
+def _read(source):
+    """Return the next chunk of ``source``; b"" at its end or when the card fails to read it (EIO)."""
+    try:
+        return source.read(ZIP_CHUNK)
+    except OSError as exc:
+        DAMAGED.record(DamagedImage(source.name, f"unreadable: {exc.strerror}"))
+        return b""
+
+
 class _Sink:
     """A write-only stream for zipfile; the handler drains it after every chunk."""
 
@@ -114,20 +126,40 @@ class DayZip(BaseHandler):
         try:
             with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
                 for image, _ in images:  # in the order they were taken
-                    path = self.ctx.catalog.image_path(date, image)
-                    if path is None:
+                    source = self._open(self.ctx.catalog.image_path(date, image))
+                    if source is None:
                         continue
                     time = image.time
                     info = zipfile.ZipInfo(f"{date}/{image_file_name(*image)}", date_time=(
                         date.year, date.month, date.day, time.hour, time.minute, time.second))
-                    with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as member:
-                        while chunk := source.read(ZIP_CHUNK):
+                    with source, archive.open(info, "w", force_zip64=True) as member:
+                        while chunk := _read(source):
                             member.write(chunk)
                             await self._send(sink)
                     await self._send(sink)
             await self._send(sink)
         except tornado.iostream.StreamClosedError:
             return  # the browser went away; nothing to clean up
+
+    @staticmethod
+    def _open(path):
+        """Return the image open for reading, or None (gone, unreadable or empty: named once in the log).
+
+        Other damage is copied as it is: the zip holds the files, and a truncated JPEG still holds
+        most of its picture.
+        """
+        if path is None:
+            return None
+        try:
+            source = open(path, "rb")
+        except OSError as exc:
+            DAMAGED.record(DamagedImage(path, f"unreadable: {exc.strerror}"))
+            return None
+        if os.fstat(source.fileno()).st_size == 0:
+            source.close()
+            DAMAGED.record(DamagedImage(path, "empty file"))
+            return None
+        return source
 
     async def _send(self, sink):
         data = sink.drain()

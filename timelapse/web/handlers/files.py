@@ -1,5 +1,6 @@
 """Images, thumbnails and videos as files: ETags, 304s, byte ranges (seeking a video), long caching
-for what never changes. Each URL is parsed into a date and a time before any path is made."""
+for what never changes. Each URL is parsed into a date and a time before any path is made. A
+damaged image (timelapse.imagefile) is answered with a placeholder picture, named once in the log."""
 
 import asyncio
 import os
@@ -7,11 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import tornado.web
 
+from timelapse.imagefile import DamagedImage, DamageLog, header_size, placeholder, quick_check
 from timelapse.web.base import AuthMixin
 from timelapse.web.catalog import BadRequest, parse_date, parse_image
-from timelapse.web.thumbs import thumbnail
+from timelapse.web.thumbs import WIDTH, thumbnail
 
 THUMB_WORKERS = ThreadPoolExecutor(2, thread_name_prefix="thumbs")  # decoding stays off the event loop
+DAMAGED = DamageLog()  # every damaged image this server has met: one warning each, no second decode
 
 
 class FileHandler(AuthMixin, tornado.web.StaticFileHandler):
@@ -44,6 +47,9 @@ class FileHandler(AuthMixin, tornado.web.StaticFileHandler):
         status = os.stat(abspath)  # not a hash of the content: a video may be hundreds of MB
         return f"{status.st_mtime_ns:x}-{status.st_size:x}"
 
+    def compute_etag(self):
+        return super().compute_etag() if getattr(self, "absolute_path", None) else None  # a placeholder: none
+
     def get_cache_time(self, path, modified, mime_type):
         return 365 * 86400 if self.immutable else 0
 
@@ -51,7 +57,42 @@ class FileHandler(AuthMixin, tornado.web.StaticFileHandler):
         AuthMixin.write_error(self, status_code, **kwargs)
 
 
+def send_placeholder(handler, why, size):
+    """Answer with the placeholder picture for a damaged image (200, never cached, the reason in a header)."""
+    handler.set_header("Content-Type", "image/jpeg")
+    handler.set_header("Cache-Control", "no-store")
+    handler.set_header("X-Timelapse-Damaged", why.encode("ascii", "replace").decode())
+    handler.finish(placeholder(*size))
+
+
+def damage(source):
+    """Return why ``source`` is damaged, from what is known or from its end and header (no decode), or None."""
+    why = DAMAGED.known(source) or quick_check(source)
+    if why is None:
+        try:
+            header_size(source)
+        except DamagedImage as exc:
+            why = exc.why
+    if why is not None:
+        DAMAGED.record(DamagedImage(source, why))
+    return why
+
+
 class ImageFile(FileHandler):
+    """An image as it is on disk; a damaged one (empty, truncated, not a JPEG, too large) as a placeholder."""
+
+    async def get(self, path, include_body=True):
+        try:
+            source = self.locate(path)
+        except BadRequest as exc:
+            raise tornado.web.HTTPError(400, reason=str(exc)) from None
+        if source is None:
+            raise tornado.web.HTTPError(404)
+        why = damage(source)
+        if why is not None:
+            return send_placeholder(self, why, (640, 360))
+        await super().get(path, include_body)
+
     def locate(self, path):
         date, image = parse_image(*_four(path))
         return self.ctx.catalog.image_path(date, image)
@@ -66,8 +107,18 @@ class ThumbFile(FileHandler):
         source = self.ctx.catalog.image_path(date, image)
         if source is None:
             raise tornado.web.HTTPError(404)
-        self._thumb = await asyncio.get_running_loop().run_in_executor(
-            THUMB_WORKERS, thumbnail, self.ctx.cache, source, date, image)
+        why = DAMAGED.known(source)
+        if why is None:
+            try:
+                self._thumb = await asyncio.get_running_loop().run_in_executor(
+                    THUMB_WORKERS, thumbnail, self.ctx.cache, source, date, image)
+            except DamagedImage as exc:
+                DAMAGED.record(exc)
+                why = exc.why
+            except FileNotFoundError:  # deleted (retention) since it was found
+                raise tornado.web.HTTPError(404) from None
+        if why is not None:
+            return send_placeholder(self, why, (WIDTH, WIDTH * 9 // 16))
         await super().get(path, include_body)
 
     def locate(self, path):
