@@ -306,3 +306,23 @@ def test_three_live_viewers_get_frames_at_live_fps_and_no_slot_is_late(web):
           f"capture lateness with viewers: max {max(late or [0]):.2f} ms over {len(late)} captures")
     assert all(count / seconds >= 4 for count in counts)  # live_fps 5
     assert len(late) >= 4 and max(late) < 50 and not missed
+
+
+@pytest.mark.parametrize("daemon", ["never started", "killed"])
+def test_live_with_the_daemon_away_says_so_without_waiting_for_a_frame(tmp_path, daemon):
+    # No live.sock (ENOENT) or a stale one nobody listens on (ECONNREFUSED): the daemon's absence is
+    # known at once, so neither URL waits out the frame timeout (live.WAIT) before its 503.
+    from timelapse.web.handlers.live import WAIT
+
+    server = WebServer(tmp_path, daemon=daemon == "killed")
+    try:
+        if daemon == "killed":
+            server.daemon.kill()
+            assert (server.daemon.status_file.parent / "live.sock").exists()
+        for url in ("/live.jpg", "/live.mjpg", "/live.jpg?focus=1", "/live.jpg"):
+            started = time.monotonic()
+            status, _, body = server.request("GET", url)
+            assert status == 503 and "not running" in json.loads(body)["error"], (url, status, body)
+            assert time.monotonic() - started < WAIT, url
+    finally:
+        server.stop()

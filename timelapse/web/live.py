@@ -23,6 +23,9 @@ class LiveHub:
         self.arrived = {kind: tornado.locks.Condition() for kind in self.viewers}
         self.pumps = {}
         self.connected = {kind: False for kind in self.viewers}
+        # The last connect failed at once (no socket: ENOENT; nobody listening: ECONNREFUSED): the
+        # daemon is not there, so a first frame is not waited for.
+        self.unreachable = {kind: False for kind in self.viewers}
 
     def join(self, kind):
         self.viewers[kind] += 1
@@ -32,10 +35,16 @@ class LiveHub:
     def leave(self, kind):
         self.viewers[kind] = max(0, self.viewers[kind] - 1)
 
-    async def next_frame(self, kind, after, timeout):
-        """Return (sequence, JPEG) newer than ``after``, or None after ``timeout`` seconds."""
+    async def next_frame(self, kind, after, timeout, first=False):
+        """Return (sequence, JPEG) newer than ``after``, or None after ``timeout`` seconds.
+
+        ``first``: return None as soon as the daemon's socket is known to be absent or refusing
+        (a viewer that has no stream yet is told at once; a running stream rides out a restart).
+        """
         deadline = tornado.ioloop.IOLoop.current().time() + timeout  # Tornado's clock, not asyncio's
         while self.latest[kind][0] <= after:
+            if first and self.unreachable[kind]:
+                return None
             if not await self.arrived[kind].wait(timeout=deadline):
                 return None
         return self.latest[kind]
@@ -46,7 +55,13 @@ class LiveHub:
             try:
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 stream = tornado.iostream.IOStream(sock)
-                await stream.connect(self.path)
+                try:
+                    await stream.connect(self.path)
+                except (tornado.iostream.StreamClosedError, OSError):
+                    self.unreachable[kind] = True
+                    self.arrived[kind].notify_all()  # a first-frame wait ends now, not after its timeout
+                    raise
+                self.unreachable[kind] = False
                 await stream.write(kind.encode() + b"\n")
                 self.connected[kind] = True
                 while self.viewers[kind] > 0:

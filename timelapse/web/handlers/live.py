@@ -7,7 +7,7 @@ from timelapse.web.base import BaseHandler
 from timelapse.web.handlers.status import current_status
 
 BOUNDARY = "timelapse-frame"
-WAIT = 5.0  # seconds /live.jpg waits for a fresh frame
+WAIT = 5.0  # seconds /live.jpg waits for a fresh frame (not when the daemon's socket is absent or refusing)
 
 
 class LivePage(BaseHandler):
@@ -37,7 +37,7 @@ class LiveStream(_Live):
         self.closed = False
         hub.join(kind)
         try:
-            got = await hub.next_frame(kind, hub.latest[kind][0], timeout=WAIT)
+            got = await hub.next_frame(kind, hub.latest[kind][0], timeout=WAIT, first=True)
             if got is None:  # no daemon or no camera: say why (the page then shows the latest image)
                 return self.unavailable()
             self.set_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
@@ -68,7 +68,7 @@ class LiveFrame(_Live):
         kind, hub = self.kind(), self.ctx.hub
         hub.join(kind)
         try:
-            got = await hub.next_frame(kind, hub.latest[kind][0], timeout=WAIT)
+            got = await hub.next_frame(kind, hub.latest[kind][0], timeout=WAIT, first=True)
         finally:
             hub.leave(kind)
         if got is None:
