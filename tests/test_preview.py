@@ -68,3 +68,46 @@ def test_a_client_that_speaks_nonsense_is_dropped(tmp_path):
         good = viewer(daemon)
         frame(good)
         good.close()
+
+
+class SlowOnceSession:
+    """A camera session whose previews are quick except a few slow ones (a busy machine's hiccup)."""
+
+    def __init__(self, slow, seconds):
+        self.slow, self.seconds, self.taken = set(slow), seconds, 0
+        self.is_open, self.retry_at, self.viewers = True, 0.0, 0
+
+    def preview(self, focus=False):
+        self.taken += 1
+        time.sleep(self.seconds if self.taken in self.slow else 0.01)
+        return b"\xff\xd8" + bytes(100) + b"\xff\xd9"
+
+    def close(self):
+        self.is_open = False
+
+
+def test_one_slow_preview_on_a_busy_machine_does_not_stop_the_live_view(tmp_path):
+    # A preview frame is kept clear of the next slot by twice its measured cost. One slow frame
+    # (0.45 s, with a 1 s interval) used to leave no room before any slot, and as no frame was taken
+    # the estimate never came down again: the live view stopped for good while captures went on.
+    from types import SimpleNamespace
+
+    from timelapse.preview import PreviewService
+
+    settings = SimpleNamespace(capture=SimpleNamespace(interval=1), web=SimpleNamespace(live_fps=5))
+    session = SlowOnceSession(slow={3}, seconds=0.45)
+    service = PreviewService(str(tmp_path / "live.sock"), session, lambda: settings, lambda: None, lambda: True)
+    assert service.start()
+    try:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(str(tmp_path / "live.sock"))
+        client.sendall(b"live\n")
+        client.settimeout(10)
+        for _ in range(3):
+            frame(client)  # the third is the slow one
+        assert session.taken >= 3
+        got = [frame(client) for _ in range(5)]  # before the fix: a timeout, no frame ever again
+        assert len(got) == 5
+        client.close()
+    finally:
+        service.stop()

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 FOCUS_FPS = 1.0  # the focus view's full-frame crops cost more; one a second is enough to turn a lens
 SLOT_MARGIN = 0.05  # seconds kept clear before a slot, beyond twice the preview's own measured duration
+COST_DECAY = 0.7  # the cost estimate's fall for each slot a preview gave way to (see _forget_slowly)
 
 
 class PreviewService:
@@ -39,6 +40,7 @@ class PreviewService:
         self.wake = threading.Event()
         self.stopping = False
         self.cost = 0.05  # seconds a preview frame takes, measured (the most recent slow one)
+        self.last_cost = 0.0  # seconds the last preview frame took
         self.opened_for_viewers = False
 
     # -- the socket ---------------------------------------------------------------------
@@ -152,6 +154,7 @@ class PreviewService:
                 continue
             wait = self.clear_for(time.time())
             if wait:
+                self._forget_slowly()
                 time.sleep(wait)
                 continue
             kind = kinds[0]
@@ -183,7 +186,14 @@ class PreviewService:
             return None
         took = time.monotonic() - started
         self.cost = max(took, self.cost * 0.9)  # a slow frame counts at once; a fast one slowly
+        self.last_cost = took
         return frame
+
+    def _forget_slowly(self):
+        """Lower the cost estimate for a slot given up: one slow frame (a busy machine's hiccup) must
+        not keep previews out for good, as no frame would ever be taken to measure it again. It never
+        falls below half the last frame's cost, so 2 x cost still fits that frame before the slot."""
+        self.cost = max(self.cost * COST_DECAY, self.last_cost / 2)
 
     def _release_if_opened(self):
         """Close a camera opened only for viewers once they are gone, if the daemon would have it closed."""
