@@ -12,6 +12,7 @@ import tornado.web
 
 from timelapse import config
 from timelapse.logsetup import setup_logging
+from timelapse.memory import keep_memory_flat
 from timelapse.preview import socket_path
 from timelapse.web.auth import Guard, password_file
 from timelapse.web.base import Context
@@ -79,6 +80,7 @@ def listen(app, settings):
 def web_command(args):
     """Run the web server until SIGTERM."""
     settings = config.load(args.config)
+    keep_memory_flat()  # each password check's 16 MB goes back to the system when it is done
     setup_logging("debug" if args.debug else settings.daemon.log_level)
     if not args.debug:  # one line per request (the live view, every thumbnail) is noise in the journal
         logging.getLogger("tornado.access").setLevel(logging.WARNING)

@@ -5,6 +5,7 @@ There is no default password. Until `timelapse web-password` has written one, th
 serves only a page saying how (``web.auth: none`` opts out of all of this).
 """
 
+import asyncio
 import base64
 import getpass
 import grp
@@ -14,6 +15,7 @@ import os
 import secrets
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from timelapse import config
@@ -23,6 +25,16 @@ SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}  # about 50 ms on a Pi 4: slow for a gue
 FAILURES_ALLOWED = 5  # failed sign-ins per client address ...
 FAILURE_WINDOW = 300.0  # ... within this many seconds, before it must wait
 REMEMBER = 3600.0  # seconds a verified password stays verified in memory (Basic clients ask every time)
+# A check needs 16 MB (128 * r * n bytes) and ~50 ms of CPU: it runs in worker threads, never on the
+# event loop, at most CHECKS_AT_ONCE together, with at most CHECKS_WAITING more queued; beyond that
+# the server answers "busy" at once, whatever the number of guessing addresses. (The 16 MB is
+# returned to the system after each check: memory.keep_memory_flat, called by `timelapse web`.)
+CHECKS_AT_ONCE = 2
+CHECKS_WAITING = 8
+
+
+class Busy(TimelapseError):
+    """Too many password checks are running or queued; the client should try again shortly."""
 
 
 def password_file(settings):
@@ -63,6 +75,8 @@ class Guard:
         self.stored = None
         self._verified = {}  # sha256(password) -> when verified
         self._failures = {}  # client address -> [times]
+        self._in_flight = {}  # client address -> checks running or queued (they count against its allowance)
+        self._workers = ThreadPoolExecutor(CHECKS_AT_ONCE, thread_name_prefix="password")
 
     def current(self):
         """Return the stored hash, or None when no password is set (re-read if the file changed)."""
@@ -85,28 +99,50 @@ class Guard:
         return hashlib.sha256(b"timelapse-web session\0" + (self.current() or "").encode()).hexdigest()
 
     def blocked(self, address):
-        """Return seconds ``address`` must wait before trying again (0: it may try)."""
+        """Return seconds ``address`` must wait before trying again (0: it may try).
+
+        Checks still running for the address count as failures, so that many requests at once
+        cannot slip past the allowance while their checks are queued.
+        """
         now = self.clock()
         recent = [t for t in self._failures.get(address, []) if now - t < FAILURE_WINDOW]
         self._failures[address] = recent
-        if len(recent) < FAILURES_ALLOWED:
+        if len(recent) + self._in_flight.get(address, 0) < FAILURES_ALLOWED:
             return 0
-        return max(1, int(FAILURE_WINDOW - (now - recent[0])))
+        return max(1, int(FAILURE_WINDOW - (now - recent[0]))) if recent else 1
 
-    def check(self, address, password):
-        """Return True if ``password`` is right; count a failure for ``address`` if not."""
+    def _remembered(self, password):
+        seen = self._verified.get(hashlib.sha256(password.encode()).hexdigest())
+        return seen is not None and self.clock() - seen < REMEMBER
+
+    async def check(self, address, password):
+        """Return True if ``password`` is right; count a failure for ``address`` if not.
+
+        The scrypt check runs in a worker thread (the event loop goes on serving others); raise
+        Busy if CHECKS_AT_ONCE + CHECKS_WAITING checks are already under way.
+        """
         stored = self.current()
         if stored is None or password is None:
             return False
-        key = hashlib.sha256(password.encode()).hexdigest()
-        seen = self._verified.get(key)
-        if seen is not None and self.clock() - seen < REMEMBER:
+        if self._remembered(password):
             return True
-        if verify_password(stored, password):
-            self._verified[key] = self.clock()
-            return True
-        self._failures.setdefault(address, []).append(self.clock())
-        return False
+        if sum(self._in_flight.values()) >= CHECKS_AT_ONCE + CHECKS_WAITING:
+            raise Busy("too many sign-ins at once; try again in a few seconds")
+        self._in_flight[address] = self._in_flight.get(address, 0) + 1
+        try:
+            right = await asyncio.get_running_loop().run_in_executor(self._workers, verify_password, stored,
+                                                                       password)
+        finally:
+            self._in_flight[address] -= 1
+            if not self._in_flight[address]:
+                del self._in_flight[address]
+        if not right:
+            self._failures.setdefault(address, []).append(self.clock())
+            return False
+        if stored != self.current():  # the password was changed while this one was checked
+            return False
+        self._verified[hashlib.sha256(password.encode()).hexdigest()] = self.clock()
+        return True
 
 
 def web_password_command(args):

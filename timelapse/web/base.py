@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import tornado.web
 
+from timelapse.web.auth import Busy
+
 SESSION = "timelapse_session"
 SESSION_DAYS = 30
 
@@ -34,6 +36,8 @@ class AuthMixin:
     public = False  # the sign-in form and static assets
 
     def get_current_user(self):
+        """Return "anyone" (web.auth none), "session" (a valid cookie) or None; HTTP Basic is checked in
+        ``prepare``, as its scrypt check runs off the event loop."""
         ctx = self.ctx
         if ctx.open_access:
             return "anyone"
@@ -43,10 +47,6 @@ class AuthMixin:
         if cookie and tornado.web.decode_signed_value(ctx.guard.cookie_secret(), SESSION, cookie,
                                                       max_age_days=SESSION_DAYS):
             return "session"
-        password = self._basic_password()
-        self.waiting = ctx.guard.blocked(self.request.remote_ip)  # decided before this attempt counts
-        if password is not None and not self.waiting and ctx.guard.check(self.request.remote_ip, password):
-            return "basic"
         return None
 
     def _basic_password(self):
@@ -58,22 +58,39 @@ class AuthMixin:
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return None
 
-    def prepare(self):
+    async def prepare(self):
         if self.public or self.ctx.open_access:
             return
-        if self.ctx.guard.current() is None:
-            self.refuse_without_password()
-        elif not self.current_user:
-            if self.page:
-                self.redirect("/login?next=" + quote(self.request.uri, safe="/?=&"))
-            elif getattr(self, "waiting", 0):
-                self.set_status(429)
-                self.set_header("Retry-After", str(self.waiting))
-                self.finish({"error": "too many failed sign-ins from this address; wait and try again"})
-            else:
-                self.set_status(401)
-                self.set_header("WWW-Authenticate", 'Basic realm="timelapse", charset="UTF-8"')
-                self.finish({"error": "sign in: a session cookie from /login, or HTTP Basic with the web password"})
+        guard = self.ctx.guard
+        if guard.current() is None:
+            return self.refuse_without_password()
+        if self.current_user:
+            return
+        password = self._basic_password()
+        waiting = guard.blocked(self.request.remote_ip)  # decided before this attempt counts
+        if password is not None and not waiting:
+            try:
+                if await guard.check(self.request.remote_ip, password):
+                    self.current_user = "basic"
+                    return
+            except Busy as exc:
+                return self.refuse_busy(exc)
+        if self.page:
+            self.redirect("/login?next=" + quote(self.request.uri, safe="/?=&"))
+        elif waiting:
+            self.set_status(429)
+            self.set_header("Retry-After", str(waiting))
+            self.finish({"error": "too many failed sign-ins from this address; wait and try again"})
+        else:
+            self.set_status(401)
+            self.set_header("WWW-Authenticate", 'Basic realm="timelapse", charset="UTF-8"')
+            self.finish({"error": "sign in: a session cookie from /login, or HTTP Basic with the web password"})
+
+    def refuse_busy(self, exc):
+        """Too many password checks under way: 503 with Retry-After, at once (no queue grows)."""
+        self.set_status(503)
+        self.set_header("Retry-After", "2")
+        self.finish({"error": str(exc)})
 
     def refuse_without_password(self):
         """No password is set yet: pages say how to set one; data URLs say so in one line."""

@@ -2,6 +2,7 @@
 
 import tornado.web
 
+from timelapse.web.auth import Busy
 from timelapse.web.base import SESSION, SESSION_DAYS, BaseHandler
 
 
@@ -21,7 +22,7 @@ class Login(BaseHandler):
             return self.refuse_without_password()
         self.render_page("login.html", next=safe_next(self.get_argument("next", "/")), error=None)
 
-    def post(self):
+    async def post(self):
         guard, address = self.ctx.guard, self.request.remote_ip
         if guard.current() is None:
             return self.refuse_without_password()
@@ -31,7 +32,13 @@ class Login(BaseHandler):
             self.set_status(429)
             return self.render_page("login.html", next=target,
                                     error=f"Too many failed attempts. Try again in {wait} seconds.")
-        if not guard.check(address, self.get_argument("password", "")):
+        try:
+            right = await guard.check(address, self.get_argument("password", ""))
+        except Busy as exc:
+            self.set_status(503)
+            self.set_header("Retry-After", "2")
+            return self.render_page("login.html", next=target, error=f"The camera is busy: {exc}.")
+        if not right:
             self.set_status(403)
             return self.render_page("login.html", next=target, error="Wrong password.")
         value = tornado.web.create_signed_value(guard.cookie_secret(), SESSION, "1")
