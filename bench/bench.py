@@ -25,7 +25,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from render_bench import render_runs  # noqa: E402
-from web_bench import web_figures  # noqa: E402
+from web_bench import sign_in_and_no_daemon_figures, web_figures  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
@@ -309,6 +309,16 @@ def table(results):
         (f"day zip of {web['zip']['mb']} MB: RSS growth, time", f"{web['zip']['rss_growth_mb']} MB, "
          f"{web['zip']['seconds']} s", "< 10 MB", web["zip"]["rss_growth_mb"] < 10),
     ]
+    alone = results["web_alone"]
+    rows += [
+        ("web server RSS idle / after 20 failed + 20 good sign-ins",
+         f"{alone['rss_idle_mb']} / {alone['rss_after_sign_ins_mb']} MB", "< 40 MB after",
+         alone["rss_after_sign_ins_mb"] < 40),
+        ("/live.jpg with the daemon stopped: 503 after, p50 / max",
+         f"{alone['live_jpg_no_daemon_ms']['p50']:.1f} / {alone['live_jpg_no_daemon_ms']['max']:.1f} ms "
+         f"({alone['live_jpg_no_daemon_ms']['status']})", "< 100 ms",
+         alone["live_jpg_no_daemon_ms"]["max"] < 100 and alone["live_jpg_no_daemon_ms"]["status"] == 503),
+    ]
     render = results["render"]
     rows += [
         (f"timelapse render / bare ffmpeg, {render['frames']} frames {render['size'][1]}p",
@@ -365,6 +375,8 @@ def main():
         results["writes"] = write_cost(work, 5 if smoke else 40)
         print("web: RSS, live viewers, lateness, day listing, thumbnails, zip ...", flush=True)
         results["web"] = web_figures(work, *((3, 100, 10) if smoke else (20, 1440, 1000)))
+        print("web: RSS after sign-ins, /live.jpg with the daemon stopped ...", flush=True)
+        results["web_alone"] = sign_in_and_no_daemon_figures(work, 20)
         print("render: timelapse render vs bare ffmpeg, RSS, keogram ...", flush=True)
         results["render"] = render_runs(work, *((30, (640, 360)) if smoke else (1000, (1920, 1080))))
         print("offsite copy: first and second timelapse sync ...", flush=True)

@@ -162,3 +162,67 @@ def web_figures(work, seconds=10, day_images=1440, zip_mb=1000):
         shutil.rmtree(run, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _basic_from(port, password, source, path="/api/status"):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
+    auth = base64.b64encode(f"me:{password}".encode()).decode()
+    connection.request("GET", path, headers={"Authorization": f"Basic {auth}"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+def sign_in_and_no_daemon_figures(work, rounds=20):
+    """The web server alone (no capture daemon, so no live.sock): RSS idle, then after ``rounds``
+    failed and ``rounds`` good sign-ins (HTTP Basic, from several loopback addresses so the per-address
+    limit does not stop the failures before their check); and how fast /live.jpg says 503."""
+    work = Path(work) / "web-alone"
+    run = Path("/dev/shm") / f"timelapse-bench-web-alone-{os.getpid()}"
+    work.mkdir(parents=True)
+    run.mkdir()
+    port = _port()
+    config = work / "timelapse.yml"
+    config.write_text(f"storage: {{output_dir: {work / 'images'}}}\n"
+                      f"daemon: {{status_file: {run}/status.json, lock_file: {run}/camera.lock}}\n"
+                      f"web: {{address: 127.0.0.1, port: {port}}}\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(work / "cache"))
+    subprocess.run([sys.executable, "-m", "timelapse", "--config", str(config), "web-password", "--stdin"],
+                   input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    web = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(config), "web"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    results = {}
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        _get(port, "/api/status")
+        time.sleep(1)
+        results["rss_idle_mb"] = round(_rss_mb(web.pid), 1)
+        started = time.perf_counter()
+        failed = [_basic_from(port, f"wrong {n}", f"127.0.2.{n // 4 + 1}") for n in range(rounds)]
+        good = [_basic_from(port, PASSWORD, f"127.0.3.{n + 1}") for n in range(rounds)]
+        results["sign_ins_s"] = round(time.perf_counter() - started, 2)
+        results["codes"] = {"failed": sorted(set(failed)), "good": sorted(set(good))}
+        time.sleep(0.5)
+        results["rss_after_sign_ins_mb"] = round(_rss_mb(web.pid), 1)
+        waits = [_get(port, "/live.jpg")[2] * 1000 for _ in range(20)]
+        results["live_jpg_no_daemon_ms"] = {"p50": round(statistics.median(waits), 1), "max": round(max(waits), 1),
+                                            "status": _get(port, "/live.jpg")[0]}
+    finally:
+        web.terminate()
+        web.wait(10)
+        shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+if __name__ == "__main__":
+    import json
+    import tempfile
+
+    print(json.dumps(sign_in_and_no_daemon_figures(tempfile.mkdtemp(prefix="timelapse-bench-")), indent=1))
