@@ -129,10 +129,68 @@ def test_output_size_is_even_never_enlarged_and_keeps_the_aspect():
     assert output_size((1001, 601), 1080) == (1000, 600)
 
 
-def test_the_command_is_a_list_with_r_before_i_and_small_machines_use_two_threads(tmp_path):
-    line = ffmpeg.command("ffmpeg", tmp_path / "list", tmp_path / "out.mp4", (1280, 720), 25, 23, True, threads=2)
-    assert line.index("-r") < line.index("-i") and line[line.index("-threads") + 1] == "2"
+def test_the_command_is_a_list_with_r_before_i_and_small_machines_use_lean_settings(tmp_path):
+    line = ffmpeg.command("ffmpeg", tmp_path / "list", tmp_path / "out.mp4", (1280, 720), 25, 23, True)
+    assert line.index("-r") < line.index("-i") and "-threads" not in line and "-x264-params" not in line
     assert "deflicker" in line[line.index("-vf") + 1] and "+faststart" in line
+    small = ffmpeg.command("ffmpeg", tmp_path / "list", tmp_path / "out.mp4", (960, 720), 25, 23, True, small=True,
+                           source=(4056, 3040))
+    decoder, encoder = small[:small.index("-i")], small[small.index("-i"):]
+    assert decoder[decoder.index("-threads") + 1] == "1" and decoder[decoder.index("-lowres") + 1] == "2"
+    assert encoder[encoder.index("-threads") + 1] == "2" and "rc-lookahead=5" in encoder[encoder.index("-x264-params") + 1]
+
+
+def test_the_decoder_reduces_only_while_the_frame_stays_at_least_the_output_size():
+    assert ffmpeg.lowres((4056, 3040), (960, 720)) == 2  # 1014 x 760
+    assert ffmpeg.lowres((1920, 1080), (1280, 720)) == 0  # 960 x 540 would be enlarged again
+    assert ffmpeg.lowres((1920, 1080), (640, 360)) == 1
+    assert ffmpeg.lowres((9152, 6944), (640, 480)) == 3  # 1/8 at most
+
+
+def small_pi(tmp_path):
+    """A meminfo like a Pi Zero 2 W's (427 MB), read through the same detection the render uses."""
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:         427000 kB\nMemFree:          100000 kB\n")
+    return cli_env(TIMELAPSE_MEMINFO=str(meminfo))
+
+
+def test_on_a_512_mb_pi_the_render_is_720p_with_the_lean_settings_and_plays(camera):
+    plant(camera.output, DAY, 20, size=(1920, 1080))
+    result = render(camera, DAY.isoformat(), env=small_pi(camera.dir))
+    assert result.returncode == 0, result.stderr
+    assert "at 1280x720" in result.stdout
+    info = ffprobe(camera.output / "videos/2026/2026-11-20.mp4")
+    assert (info["width"], info["height"], int(info["nb_read_frames"])) == (1280, 720, 20)
+
+
+def test_ffmpeg_killed_says_out_of_memory_and_leaves_nothing_under_the_final_name(camera):
+    plant(camera.output, DAY, 150, size=(1920, 1080))
+    video = camera.output / "videos/2026/2026-11-20.mp4"
+    process = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(camera.config), "render",
+                                DAY.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=cli_env())
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not children.read_text().split():
+        time.sleep(0.02)
+    ffmpeg_pid = int(children.read_text().split()[0])
+    time.sleep(0.5)  # well into the encode
+    os.kill(ffmpeg_pid, signal.SIGKILL)  # what the OOM killer sends
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1 and "ffmpeg was killed (out of memory" in stderr, stderr
+    assert "Traceback" not in stderr and not video.exists()
+    assert [p for p in video.parent.glob(".*") if p.name.endswith(".mp4")] == []
+
+
+def test_an_oom_kill_is_read_from_the_cgroups_memory_events(tmp_path):
+    (tmp_path / "cgroup").write_text("0::/system.slice/timelapse-render.service\n")
+    events = tmp_path / "fs/system.slice/timelapse-render.service/memory.events"
+    events.parent.mkdir(parents=True)
+    events.write_text("low 0\nhigh 12\nmax 3\noom 1\noom_kill 1\n")
+    assert ffmpeg.oom_kills(tmp_path / "cgroup", tmp_path / "fs") == 1
+    assert ffmpeg.oom_kills(tmp_path / "none", tmp_path / "fs") is None
+    message = ffmpeg.killed(-9, "/v/x.mp4", 0, 1)
+    assert message.startswith("ffmpeg was killed (out of memory: the OOM killer ended it") and "/v/x.mp4" in message
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])

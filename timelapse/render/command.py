@@ -11,29 +11,17 @@ import voluptuous as vol
 from timelapse import config
 from timelapse.config.validators import active_hours
 from timelapse.errors import ClockUntrusted, NothingToRender, TimelapseError, ToolMissing
+from timelapse.memory import small_machine
 from timelapse.render import ffmpeg
 from timelapse.render.frames import output_size, reference_size, select
 from timelapse.render.keogram import keogram
 from timelapse.render.retention import apply_video_retention
 from timelapse.storage import write_atomically
 
-SMALL_MACHINE = 1024 ** 3  # below this much RAM (a Pi Zero 2 W): 720p by default, 2 x264 threads
 
 
 class UsageError(TimelapseError):
     exit_code = 2
-
-
-def memory_total(meminfo="/proc/meminfo"):
-    """Return the machine's RAM in bytes (None if unknown)."""
-    try:
-        with open(meminfo) as stream:
-            for line in stream:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def parse_days(text, today=None):
@@ -111,7 +99,7 @@ def render_video(settings, first, last, between=None, every=1, fps=None, height=
     if not force and up_to_date(output, frames):
         say(f"{output} is up to date ({len(frames)} frames; --force renders it again)")
         return None
-    small = (memory_total() or SMALL_MACHINE) < SMALL_MACHINE
+    small = small_machine()
     if height is None:
         height = min(render.height, 720) if small else render.height
     size = output_size(reference_size(frames), height)
@@ -126,7 +114,8 @@ def render_video(settings, first, last, between=None, every=1, fps=None, height=
         list_file.write_text(ffmpeg.concat_list(frames, reference_size(frames), scratch, damaged))
         _warn_skipped(damaged)
         line = ffmpeg.command(binary, list_file, temp, size, fps, render.quality if quality is None else quality,
-                              render.deflicker if deflicker is None else deflicker, threads=2 if small else None)
+                              render.deflicker if deflicker is None else deflicker, small=small,
+                              source=reference_size(frames))
         ffmpeg.run(line, output, len(frames) - len(damaged))
     say(f"wrote {output} ({os.path.getsize(output) / 1e6:.1f} MB, {len(frames) / fps:.1f} s)")
     return output

@@ -67,24 +67,47 @@ def concat_list(frames, reference, scratch, skipped=None):
     return "\n".join(lines) + "\n"
 
 
-def command(binary, list_file, output, size, fps, quality, deflicker, threads=None):
-    """Return the ffmpeg command line for a concat list of same-sized full-range JPEGs."""
+# Under 1 GiB of RAM (memory.small_machine): x264 keeps few frames (lookahead, references, B-frames
+# and frame threads each hold whole frames; medium's defaults peak near 280 MB at 720p), the JPEG
+# decoder runs in one thread and decodes at reduced size where the output is smaller (-lowres, as
+# Pillow's draft). Measured by `make bench`: under 150 MB, about as fast (README, Small machines).
+SMALL_X264 = "rc-lookahead=5:lookahead-threads=1:sync-lookahead=0:ref=1:bframes=1"
+SMALL_THREADS = 2
+
+
+def lowres(source, size):
+    """Return the JPEG decoder's reduction (0..3: 1/1 .. 1/8) that still gives at least ``size`` from ``source``."""
+    shift = 0
+    while shift < 3 and source[0] >> (shift + 1) >= size[0] and source[1] >> (shift + 1) >= size[1]:
+        shift += 1
+    return shift
+
+
+def command(binary, list_file, output, size, fps, quality, deflicker, small=False, source=None):
+    """Return the ffmpeg command line for a concat list of same-sized full-range JPEGs.
+
+    ``small``: the settings for a machine of under 1 GiB (SMALL_X264); ``source`` is the frames' size.
+    """
     width, height = size
     # JPEGs are full-range BT.601; the video is limited-range BT.709, converted (not just tagged).
     filters = [f"scale={width}:{height}:flags=bicubic:in_range=pc:out_range=tv:in_color_matrix=bt601:"
                f"out_color_matrix=bt709", "format=yuv420p"]
     if deflicker:
         filters.append("deflicker=size=5:mode=pm")
+    decode = []
+    if small:
+        shift = lowres(source or size, size)
+        decode = ["-threads", "1"] + (["-lowres", str(shift)] if shift else [])
     line = [binary, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
             # -r before -i: timestamps are made at this rate, so no frame is dropped or duplicated.
             "-r", f"{fps:g}", "-f", "concat", "-safe", "0",
             # A frame whose body is broken (only a decode tells) is dropped, not encoded half grey.
-            "-err_detect", "explode", "-i", str(list_file),
+            "-err_detect", "explode", *decode, "-i", str(list_file),
             "-vf", ",".join(filters), "-c:v", "libx264", "-preset", "medium", "-crf", str(quality),
             "-pix_fmt", "yuv420p", "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
             "-color_range", "tv", "-movflags", "+faststart", "-an"]
-    if threads:
-        line += ["-threads", str(threads), "-filter_threads", str(threads)]
+    if small:
+        line += ["-threads", str(SMALL_THREADS), "-filter_threads", "1", "-x264-params", SMALL_X264]
     return line + ["-f", "mp4", str(output)]
 
 
@@ -120,6 +143,35 @@ def _alive(pid):
     except PermissionError:
         return True
     return True
+
+
+def oom_kills(cgroup_file="/proc/self/cgroup", root="/sys/fs/cgroup"):
+    """Return how many processes the OOM killer ended in this process's cgroup (cgroup v2
+    memory.events: a unit's MemoryMax= is enforced there), or None where that cannot be read."""
+    try:
+        with open(cgroup_file) as stream:
+            path = next(line.split("::", 1)[1].strip() for line in stream if line.startswith("0::"))
+        with open(os.path.join(root, path.lstrip("/"), "memory.events")) as stream:
+            for line in stream:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+    except (OSError, StopIteration, ValueError):
+        pass
+    return None
+
+
+def killed(code, output, kills_before, kills_after):
+    """Return the message for an ffmpeg ended by a signal (``code`` < 0), saying when it was out of memory."""
+    if kills_before is not None and kills_after is not None and kills_after > kills_before:
+        why = (f"ffmpeg was killed (out of memory: the OOM killer ended it, memory.events oom_kill "
+               f"{kills_before} -> {kills_after})")
+    elif code == -signal.SIGKILL:
+        why = "ffmpeg was killed (out of memory? SIGKILL is what the OOM killer sends; see journalctl -k)"
+    else:
+        why = f"ffmpeg was killed by signal {-code}"
+    return (f"{why}; nothing was written under {output}. On a small Pi: a lower --height (render.height), "
+            f"or more room for the render (systemctl edit timelapse-render: MemoryMax=)")
 
 
 class Progress:
@@ -159,6 +211,7 @@ def run(line, output, total, progress=None):
     temp = Path(line[-1])
     progress = progress or Progress(total)
     encoded = 0
+    kills_before = oom_kills()
     process = subprocess.Popen(line, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     previous = {}
 
@@ -186,6 +239,8 @@ def run(line, output, total, progress=None):
         progress.finish()
     if code != 0:
         temp.unlink(missing_ok=True)
+        if code < 0:
+            raise TimelapseError(killed(code, output, kills_before, oom_kills()))
         if encoded == 0 and "Error while decoding stream" in errors:
             raise NothingToRender(f"none of the {total} frame(s) could be decoded (damaged JPEGs)")
         last = " / ".join(errors.strip().splitlines()[-3:]) or f"exit status {code}"
