@@ -34,3 +34,12 @@ def test_maintainer_scripts_keep_the_debhelper_token():
 def test_version_option_prints_the_version():
     from conftest import run_cli
     assert run_cli("--version").stdout.strip() == f"timelapse {timelapse.__version__}"
+
+
+def test_the_render_unit_caps_its_memory_at_a_share_of_the_machine():
+    # A fixed MemoryHigh=700M was more than a 512 MB Pi has: a render could take the daemon down.
+    unit = (ROOT / "lib-systemd/timelapse-render.service").read_text()
+    settings = dict(re.findall(r"^(Memory\w+|OOMScoreAdjust)=(\S+)", unit, re.M))
+    high, top = (int(settings[key].rstrip("%")) for key in ("MemoryHigh", "MemoryMax"))
+    assert settings["MemoryMax"].endswith("%") and settings["MemoryHigh"].endswith("%")
+    assert high < top <= 50 and int(settings["OOMScoreAdjust"]) > 0
