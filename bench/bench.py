@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from render_bench import render_runs  # noqa: E402
+from render_bench import render_runs, small_machine_runs  # noqa: E402
 from web_bench import sign_in_and_no_daemon_figures, web_figures  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
@@ -334,6 +334,15 @@ def table(results):
         ("keogram, per 1080p frame" if render["size"][1] == 1080 else "keogram, per frame",
          f"{render['keogram_ms_per_frame']:.2f} ms", "< 5 ms", render["keogram_ms_per_frame"] < 5),
     ]
+    for row in results["render_small"]:
+        source = "12 MP" if row["size"][1] > 1080 else f"{row['size'][1]}p"
+        small, default = row["small"], row["default"]
+        rows += [(f"720p render of {row['frames']} {source} frames, 512 MB Pi: ffmpeg peak RSS",
+                  f"{small['ffmpeg_peak_rss_mb']} MB (default settings {default['ffmpeg_peak_rss_mb']} MB)",
+                  "< 150 MB", small["ffmpeg_peak_rss_mb"] < 150),
+                 ("  ... time, lean / default (video MB)",
+                  f"{small['seconds']:.1f} / {default['seconds']:.1f} s = {row['slowdown']:.2f} "
+                  f"({small['video_mb']} / {default['video_mb']})", "<= 1.5", row["slowdown"] <= 1.5)]
     sync = results["sync"]
     for run in ("first", "second"):
         rows.append((f"timelapse sync, {run} run ({sync['days']} days x {sync['per_day']} images)",
@@ -379,6 +388,8 @@ def main():
         results["web_alone"] = sign_in_and_no_daemon_figures(work, 20)
         print("render: timelapse render vs bare ffmpeg, RSS, keogram ...", flush=True)
         results["render"] = render_runs(work, *((30, (640, 360)) if smoke else (1000, (1920, 1080))))
+        print("render on a simulated 512 MB Pi: lean vs default settings, 1080p and 12 MP frames ...", flush=True)
+        results["render_small"] = small_machine_runs(work, 20 if smoke else 300)
         print("offsite copy: first and second timelapse sync ...", flush=True)
         results["sync"] = sync_runs(work, *((10, 20) if smoke else (365, 96)))
     finally:

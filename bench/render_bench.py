@@ -1,5 +1,7 @@
 """`make bench`, rendering: `timelapse render` against the bare ffmpeg command it runs, on the same
-frames; ffmpeg's peak RSS at 720 and 1080; frame checks and keogram cost per frame."""
+frames; ffmpeg's peak RSS at 720 and 1080; frame checks and keogram cost per frame; and a 720p
+render on a simulated 512 MB Pi (the lean settings) against the default settings, from 1080p and
+12 MP frames."""
 
 import datetime
 import os
@@ -99,3 +101,70 @@ def render_runs(work, count, size):
             "ratio": round(ours / bare, 3), "fps": round(count / ours, 1), "rss_mb_full": round(rss_full),
             "rss_mb_720": round(rss_720), "checks_ms_per_frame": round(checks, 3),
             "keogram_ms_per_frame": round(keo, 2)}
+
+
+PI_ZERO_2_W = "MemTotal:         427000 kB\n"  # what a 512 MB Pi Zero 2 W reports (the GPU takes the rest)
+
+
+def _descendants(pid):
+    found = []
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in map(int, children):
+        found += [child] + _descendants(child)
+    return found
+
+
+def _render_tree(command, env):
+    """Run `timelapse render`; return (seconds, peak RSS in MB of its ffmpeg, sampled every 20 ms)."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    peak = 0
+    while process.poll() is None:
+        for pid in _descendants(process.pid):
+            try:
+                with open(f"/proc/{pid}/status") as stream:
+                    peak = max(peak, int(stream.read().split("VmRSS:")[1].split()[0]))
+            except (OSError, IndexError, ValueError):
+                pass
+        time.sleep(0.02)
+    seconds = time.monotonic() - started
+    if process.returncode != 0:
+        raise SystemExit(f"render failed: {process.stderr.read().decode()[-500:]}")
+    return seconds, peak / 1024
+
+
+def small_machine_runs(work, count, sizes=((1920, 1080), (4056, 3040))):
+    """720p renders of ``count`` frames of each size: default settings, and on a simulated Pi Zero 2 W
+    (TIMELAPSE_MEMINFO: the detection `timelapse render` itself uses)."""
+    work = Path(tempfile.mkdtemp(dir=work))
+    meminfo = work / "meminfo"
+    meminfo.write_text(PI_ZERO_2_W)
+    results = []
+    try:
+        for size in sizes:
+            root = frames(count, size)
+            cfg = work / "timelapse.yml"
+            cfg.write_text(f"storage: {{output_dir: {root}}}\n")
+            row = {"frames": count, "size": list(size)}
+            for name, extra in (("default", {}), ("small", {"TIMELAPSE_MEMINFO": str(meminfo)})):
+                env = dict(os.environ, PYTHONPATH=str(ROOT), **extra)
+                seconds, peak = _render_tree([sys.executable, "-m", "timelapse", "--config", str(cfg), "render",
+                                              DAY.isoformat(), "--height", "720", "-o", str(work / f"{name}.mp4"),
+                                              "--force"], env)
+                row[name] = {"seconds": round(seconds, 2), "ffmpeg_peak_rss_mb": round(peak),
+                             "video_mb": round(os.path.getsize(work / f"{name}.mp4") / 1e6, 2)}
+            row["slowdown"] = round(row["small"]["seconds"] / row["default"]["seconds"], 2)
+            results.append(row)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(small_machine_runs(tempfile.mkdtemp(prefix="timelapse-bench-"),
+                                        int(sys.argv[1]) if len(sys.argv) > 1 else 300), indent=1))
