@@ -44,20 +44,22 @@ def frames(count, size):
     return root
 
 
-def _wait(command):
-    """Run ``command``; return (seconds, peak RSS in MB of that process, sampled from /proc every 20 ms).
+def _wait(command, env=None, pids=lambda process: [process.pid]):
+    """Run ``command``; return (seconds, peak RSS in MB of the processes ``pids(process)`` names (by
+    default the command itself), sampled from /proc every 20 ms).
 
     (Not wait4's ru_maxrss: a child starts with its parent's high-water mark from before the exec.)
     """
     started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = 0
     while process.poll() is None:
-        try:
-            with open(f"/proc/{process.pid}/status") as stream:
-                peak = max(peak, int(stream.read().split("VmRSS:")[1].split()[0]))
-        except (OSError, IndexError, ValueError):
-            pass
+        for pid in pids(process):
+            try:
+                with open(f"/proc/{pid}/status") as stream:
+                    peak = max(peak, int(stream.read().split("VmRSS:")[1].split()[0]))
+            except (OSError, IndexError, ValueError):
+                pass
         time.sleep(0.02)
     seconds = time.monotonic() - started
     if process.returncode != 0:
@@ -117,25 +119,6 @@ def _descendants(pid):
     return found
 
 
-def _render_tree(command, env):
-    """Run `timelapse render`; return (seconds, peak RSS in MB of its ffmpeg, sampled every 20 ms)."""
-    started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    peak = 0
-    while process.poll() is None:
-        for pid in _descendants(process.pid):
-            try:
-                with open(f"/proc/{pid}/status") as stream:
-                    peak = max(peak, int(stream.read().split("VmRSS:")[1].split()[0]))
-            except (OSError, IndexError, ValueError):
-                pass
-        time.sleep(0.02)
-    seconds = time.monotonic() - started
-    if process.returncode != 0:
-        raise SystemExit(f"render failed: {process.stderr.read().decode()[-500:]}")
-    return seconds, peak / 1024
-
-
 def small_machine_runs(work, count, sizes=((1920, 1080), (4056, 3040))):
     """720p renders of ``count`` frames of each size: default settings, and on a simulated Pi Zero 2 W
     (TIMELAPSE_MEMINFO: the detection `timelapse render` itself uses)."""
@@ -151,9 +134,10 @@ def small_machine_runs(work, count, sizes=((1920, 1080), (4056, 3040))):
             row = {"frames": count, "size": list(size)}
             for name, extra in (("default", {}), ("small", {"TIMELAPSE_MEMINFO": str(meminfo)})):
                 env = dict(os.environ, PYTHONPATH=str(ROOT), **extra)
-                seconds, peak = _render_tree([sys.executable, "-m", "timelapse", "--config", str(cfg), "render",
-                                              DAY.isoformat(), "--height", "720", "-o", str(work / f"{name}.mp4"),
-                                              "--force"], env)
+                # The peak of the render's children: its ffmpeg.
+                seconds, peak = _wait([sys.executable, "-m", "timelapse", "--config", str(cfg), "render",
+                                       DAY.isoformat(), "--height", "720", "-o", str(work / f"{name}.mp4"), "--force"],
+                                      env, lambda process: _descendants(process.pid))
                 row[name] = {"seconds": round(seconds, 2), "ffmpeg_peak_rss_mb": round(peak),
                              "video_mb": round(os.path.getsize(work / f"{name}.mp4") / 1e6, 2)}
             row["slowdown"] = round(row["small"]["seconds"] / row["default"]["seconds"], 2)

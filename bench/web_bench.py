@@ -63,6 +63,21 @@ def _plant_day(root, date, count, source):
     return folder
 
 
+def _start_web(config, env, port):
+    """Set the bench password, start `timelapse web` and wait until it listens; return the process."""
+    subprocess.run([sys.executable, "-m", "timelapse", "--config", str(config), "web-password", "--stdin"],
+                   input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    web = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(config), "web"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return web
+
+
 def web_figures(work, seconds=10, day_images=1440, zip_mb=1000):
     work = Path(work) / "web"
     output, run = work / "images", Path("/dev/shm") / f"timelapse-bench-web-{os.getpid()}"
@@ -75,21 +90,12 @@ def web_figures(work, seconds=10, day_images=1440, zip_mb=1000):
                       f"daemon: {{status_file: {run}/status.json, lock_file: {run}/camera.lock, clock_sync_timeout: 0}}\n"
                       f"web: {{address: 127.0.0.1, port: {port}, live_fps: 5}}\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(work / "cache"))
-    subprocess.run([sys.executable, "-m", "timelapse", "--config", str(config), "web-password", "--stdin"],
-                   input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
     daemon_log = work / "daemon.log"
     daemon = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(config), "--debug", "run"],
                               stdout=open(daemon_log, "w"), stderr=subprocess.STDOUT, env=env)
-    web = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(config), "web"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    web = _start_web(config, env, port)
     results = {}
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         time.sleep(2)
         _get(port, "/api/status")
         since = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:23]
@@ -188,18 +194,9 @@ def sign_in_and_no_daemon_figures(work, rounds=20):
                       f"daemon: {{status_file: {run}/status.json, lock_file: {run}/camera.lock}}\n"
                       f"web: {{address: 127.0.0.1, port: {port}}}\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(work / "cache"))
-    subprocess.run([sys.executable, "-m", "timelapse", "--config", str(config), "web-password", "--stdin"],
-                   input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
-    web = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(config), "web"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    web = _start_web(config, env, port)
     results = {}
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         _get(port, "/api/status")
         time.sleep(1)
         results["rss_idle_mb"] = round(_rss_mb(web.pid), 1)
