@@ -175,3 +175,17 @@ def test_a_day_of_only_damaged_frames_is_nothing_to_render_not_a_crash(camera, g
         result = run_cli("--config", camera.config, command, str(DAY), timeout=120)
         assert result.returncode == 66, (command, result.stderr)
         assert "Traceback" not in result.stderr and "no " in result.stderr
+
+
+def test_a_broken_body_among_same_sized_frames_is_dropped_by_ffmpeg_and_counted(camera, good_jpeg):  # noqa: F811
+    # Nothing but a decode finds a broken body; frames of the video's own size go to ffmpeg as they
+    # are, and its decoder drops the broken one (-err_detect explode) instead of encoding it half grey.
+    good = plant_good(camera.output, DAY, 6, size=(1920, 1080))
+    body = plant(camera.output / f"{DAY:%Y/%m/%d}", good_jpeg)["body"]
+    for path in body.parent.glob("12000[1-4].jpg"):
+        path.unlink()  # only the broken body stays among the good frames
+    result = run_cli("--config", camera.config, "render", str(DAY), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "ffmpeg left out 1 frame(s) it could not decode" in result.stderr
+    info = ffprobe(camera.output / f"videos/{DAY:%Y}/{DAY}.mp4")
+    assert int(info["nb_read_frames"]) == len(good)
