@@ -22,6 +22,8 @@ class CameraSettings:
     warmup: float
     release_between_captures: bool
     controls: dict
+    exposure: object = None  # exposure.settings.ExposureSettings
+    scene: object = None  # None, exposure.settings.LightScene or SunScene
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ OPTIONS = (
     Option("camera", "warmup", 2, v.number(0)),
     Option("camera", "release_between_captures", False, v.boolean),
     Option("camera", "controls", {}, v.controls),
+    Option("camera", "exposure", {"mode": "camera", "target": 0.4, "max_exposure": "20s", "max_gain": 8.0,
+                                  "max_step": 0.33, "white_balance": "auto"}, v.exposure),
+    Option("camera", "scene", None, v.scene),
     Option("capture", "interval", 60, v.duration(1)),
     Option("capture", "jpeg_quality", 85, v.number(1, 100, integer=True)),
     Option("capture", "timeout", 30, v.number(0, exclusive_minimum=True)),
@@ -78,10 +81,27 @@ def _sun_needs_location(capture):
     return capture
 
 
+def _smooth_needs_a_pi_camera(camera):
+    if camera["exposure"].mode == "smooth" and camera["source"] == "usb":
+        raise vol.Invalid("expected mode camera with source usb: exposure ranges and controls of USB and IP "
+                          "cameras are driver specific, so the smooth ramp (mode smooth) is for picamera and "
+                          "synthetic only", path=["exposure", "mode"])
+    return camera
+
+
+def _scene_needs_synthetic(camera):
+    if camera["scene"] is not None and camera["source"] != "synthetic":
+        raise vol.Invalid(f"expected null with source {camera['source']}: a scene is the synthetic camera's "
+                          "simulated light (set source: synthetic, or remove scene)", path=["scene"])
+    return camera
+
+
 # section -> [(keys the check needs, check)]; a check runs whenever those keys are valid,
 # even if another key of the section is not, so that every problem is reported at once.
 _CROSS_CHECKS = {"storage": [(("warn_threshold", "stop_threshold"), _thresholds_ordered)],
-                 "capture": [(("active_hours", "location"), _sun_needs_location)]}
+                 "capture": [(("active_hours", "location"), _sun_needs_location)],
+                 "camera": [(("source", "exposure"), _smooth_needs_a_pi_camera),
+                            (("source", "scene"), _scene_needs_synthetic)]}
 
 
 def _section(name):
