@@ -16,6 +16,7 @@ from timelapse import __version__, config
 from timelapse.clock import ClockWatch, clock_synchronized, local_time
 from timelapse.errors import CameraError, ClockUntrusted, ConfigError, EXIT_FAILURE, StorageError
 from timelapse.exif import with_exif
+from timelapse.exposure.ramp import ExposureRamp
 from timelapse.logsetup import set_level, setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.names import SlotNamer
@@ -53,6 +54,7 @@ class Daemon:
         self.stop_requested = self.reload_requested = False
         self.session = self._new_session(settings)
         self.guard = self._new_guard(settings)
+        self.exposure = ExposureRamp(settings, self.clock.wall)
         self.last_slot = None
         self.storage_failing = False
         self.retention_day = None
@@ -68,7 +70,7 @@ class Daemon:
             "last_capture_success": None, "last_error": None, "consecutive_failures": 0,
             "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
             "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
-            "config_file": settings.path, "updated": iso(now), "retention_paused": None}
+            "config_file": settings.path, "updated": iso(now), "retention_paused": None, "exposure": None}
         self._today = datetime.date.fromtimestamp(now)
 
     def _new_session(self, settings):
@@ -169,6 +171,7 @@ class Daemon:
             self.status["last_error"] = str(exc)
             code = EXIT_FAILURE
         self.notifier.send(stopping=1)
+        self.exposure.save()
         if code == EXIT_FAILURE:
             self.session.abandon()
         else:
@@ -225,6 +228,7 @@ class Daemon:
             return False
         if not self.session.disconnected:
             log.info("camera connected: %s", self.session.description)
+        self.exposure.opened(self.session)
         self.update(camera=self.session.description)
         return True
 
@@ -266,6 +270,7 @@ class Daemon:
             elif after is not None:
                 missed = missed_between(after, slot, capture.interval)
                 if missed:
+                    self.exposure.restart()
                     self.gap(after + capture.interval, f"missed {missed} slot(s): capture overran or system suspended")
             self.capture_slot(slot)
 
@@ -275,6 +280,7 @@ class Daemon:
             log.info("outside active_hours: idle until %s", iso(opens) if opens else
                      "the window opens (not within a year: checking again daily)")
             self.session.close()
+            self.exposure.restart()
         self.set_state("idle", next_capture=iso(opens))
         self.sleep_until(boot + ((opens if opens else wall + 86400) - wall))
 
@@ -309,8 +315,9 @@ class Daemon:
             self._capture_failed(slot, str(exc))
             return
         grab = self.clock.boot() - grab_started
+        shot = self.exposure.captured(self.session, grab)
         try:
-            data = with_exif(data, when)
+            data = with_exif(data, when, shot.get("exposure_time_us"), shot.get("analogue_gain"))
         except ValueError as exc:
             self._capture_failed(slot, f"the camera returned an image that is not a JPEG ({exc})")
             return
@@ -333,7 +340,7 @@ class Daemon:
             log.info("writing images again to %s", self.settings.storage.output_dir)
             self.storage_failing = False
         self.set_state("capturing", last_capture=iso(slot), last_image=str(path), last_capture_success=True,
-                       consecutive_failures=0, captures_today=self.status["captures_today"] + 1)
+                       consecutive_failures=0, captures_today=self.status["captures_today"] + 1, exposure=shot or None)
         self._maybe_apply_retention()
         overhead = self.clock.boot() - began - grab
         log.debug("captured %s: %d bytes, started %.2f ms after its slot, grab+encode %.1f ms, overhead %.2f ms",
@@ -360,6 +367,7 @@ class Daemon:
         self.status.update(clock_synced=synced, retention_paused=paused)
 
     def _capture_failed(self, slot, error, reopen=True):
+        self.exposure.restart()
         if reopen:
             self.session.failed(error, self.clock.boot())
         self.gap(slot, f"failed: {error}")
@@ -453,6 +461,7 @@ class Daemon:
             self.namer = SlotNamer(new.storage.output_dir)
         reopened = self.session.reconfigure(new.camera, new.capture.jpeg_quality, new.capture.timeout,
                                             new.daemon.lock_file)
+        self.exposure.reconfigure(new, self.session)
         if new.storage != old.storage:
             self.retention_day = None
         log.info("reloaded %s%s", new.path or "built-in defaults", "; camera reopens" if reopened else "")

@@ -40,6 +40,7 @@ class CameraSession:
         self.retry_at = 0.0  # boot-clock time before which opening is not retried
         self.disconnected = False
         self.last_error = None  # why the last attempt failed
+        self.metadata = {}  # the camera's report on the last saved capture (base.py: metadata)
         self.description = settings.source
 
     @property
@@ -82,8 +83,16 @@ class CameraSession:
 
         def locked():
             with self.lock:
-                return camera.capture()
+                data = camera.capture()
+                self.metadata = dict(camera.metadata)  # before a live-view frame can replace it
+                return data
         return self._call(locked, self.timeout, "capture")
+
+    def apply_controls(self, controls):
+        """Hand libcamera ``controls`` to the open camera for its next capture (SPEC §16)."""
+        with self.lock:
+            if self.camera is not None:
+                self.camera.apply_controls(controls)
 
     def preview(self, focus=False):
         """Return a live-view JPEG from the open camera; raise CameraError if it is not open or fails."""

@@ -70,3 +70,15 @@ def _sun_day_astral2(date, latitude, longitude):
         except ValueError:  # "Sun never reaches ..."
             times[event] = None
     return SunDay(times, sun.elevation(observer, times["noon"] + HALF_DAY))
+
+
+def elevation(when, latitude, longitude):
+    """Return the sun's elevation in degrees above the horizon at aware datetime ``when`` (astral 1.6 or 2+)."""
+    try:
+        from astral import Astral  # astral 1.x
+    except ImportError:
+        from astral import Observer
+        from astral import sun
+
+        return sun.elevation(Observer(latitude=latitude, longitude=longitude), when)
+    return Astral().solar_elevation(when, latitude, longitude)

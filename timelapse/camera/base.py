@@ -11,6 +11,14 @@ A backend may override:
     preview(focus)  one JPEG for the live view: downscaled to fit PREVIEW_SIZE, or with
                ``focus`` a 1:1 crop of the centre of the full frame. The default captures
                a full frame and scales it (cheap enough at a few frames a second).
+A backend may also offer exposure control (SPEC §16; picamera and the synthetic scene do):
+    supports_exposure  True if apply_controls() steers the next capture.
+    control_limits()   picamera2's camera_controls: name -> (min, max, default); {} if none.
+    apply_controls(c)  libcamera controls (ExposureTime µs, AnalogueGain, AeEnable, ...) for the
+               next capture (in force from the capture after the one just taken).
+    metadata   after each capture: what the frame was taken with, libcamera's names
+               (ExposureTime µs, AnalogueGain, ColourGains, ...) and MeasuredMean, the frame's
+               mean brightness 0..1 from an image the backend already had; {} if it cannot say.
 A backend may use:
     timeout    seconds a capture may take (``capture.timeout``; None when not known): a library
                with its own timeout (picamera2's ``wait=``) can then give up and free itself
@@ -30,6 +38,16 @@ class Camera(ABC):
         self.settings = settings
         self.jpeg_quality = jpeg_quality
         self.timeout = None
+        self.metadata = {}
+
+    supports_exposure = False
+
+    def control_limits(self):
+        """Return the controls this camera has, name -> (min, max, default); {} if it takes none."""
+        return {}
+
+    def apply_controls(self, controls):
+        """Set libcamera ``controls`` for the next capture; a camera without exposure control ignores them."""
 
     @abstractmethod
     def open(self):
