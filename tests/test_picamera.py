@@ -183,8 +183,8 @@ def test_checked_controls_converts_by_the_type_camera_controls_reports():
 
 # -- 4. a hung capture is freed inside the process -------------------------------------------
 
-def session_for(tmp_path, timeout):
-    return CameraSession(camera_settings(source="picamera"), 85, timeout, str(tmp_path / "camera.lock"))
+def session_for(tmp_path, timeout, settings=None):
+    return CameraSession(settings or camera_settings(source="picamera"), 85, timeout, str(tmp_path / "camera.lock"))
 
 
 def test_a_capture_that_gets_no_frame_times_out_and_the_camera_is_freed_in_process(picamera2, tmp_path,
@@ -221,6 +221,8 @@ def test_without_wait_and_cancel_all_and_flush_a_hung_capture_still_ends_in_a_re
     monkeypatch.delattr(picamera2, "cancel_all_and_flush")
     monkeypatch.setattr(picamera2, "capture_array", lambda self, name="main": self._dispatch(
         [lambda: self._capture_array_(name)], None))
+    monkeypatch.setattr(picamera2, "capture_arrays", lambda self, names=["main"]: self._dispatch(
+        [lambda: self._capture_arrays_(names)], None))
     session = session_for(tmp_path, timeout=0.3)
     session.open()
     stall(picamera2, monkeypatch)
@@ -258,3 +260,74 @@ def test_live_view_frames_come_from_the_lores_stream_and_focus_from_the_full_fra
     calls = [c[1] for c in picamera2.instances[-1].calls if c[0] == "capture_array"]
     assert calls == ["lores", "main"]
     camera.close()
+
+
+# -- exposure (SPEC §16) --------------------------------------------------------------------------
+
+def test_each_capture_reports_what_the_frame_was_taken_with_and_its_metered_brightness(picamera2):
+    camera = opened(resolution=(640, 480))
+    jpeg_size(camera.capture())
+    assert camera.metadata["ExposureTime"] == 20000 and camera.metadata["AnalogueGain"] == 1.0
+    assert 0 < camera.metadata["MeasuredMean"] < 1
+    assert ("capture_arrays", ("main", "lores")) in picamera2.instances[-1].calls
+    camera.close()
+
+
+def test_controls_set_after_a_capture_are_on_the_next_saved_frame_and_cut_to_the_frame_duration(picamera2):
+    camera = opened(resolution=(640, 480))
+    camera.capture()
+    camera.apply_controls({"AeEnable": False, "ExposureTime": 50000.0, "AnalogueGain": 2, "FrameDurationLimits":
+                           (33333, 40000)})
+    camera.capture()
+    assert camera.metadata["ExposureTime"] == 40000  # cut to FrameDurationLimits' maximum
+    assert camera.metadata["AnalogueGain"] == 2.0
+    assert picamera2.instances[-1].delivered[-1]["ExposureTime"] == 50000  # converted to libcamera's int
+    camera.close()
+
+
+def test_a_long_exposure_takes_its_time(picamera2):
+    camera = opened(resolution=(640, 480))
+    camera.capture()
+    camera.apply_controls({"AeEnable": False, "ExposureTime": 300_000, "AnalogueGain": 1.0,
+                           "FrameDurationLimits": (33333, 301_000)})
+    picamera2.controls_available = dict(picamera2.controls_available, ExposureTime=(1, 1_000_000, 20000),
+                                        FrameDurationLimits=(33333, 1_000_000, 33333))
+    camera.capture()
+    started = time.monotonic()
+    camera.capture()
+    assert camera.metadata["ExposureTime"] == 300_000
+    assert time.monotonic() - started >= 0.25  # the next frame needed its exposure time
+    camera.close()
+
+
+def test_the_controller_through_picamera2_brings_a_dark_scene_to_the_target(picamera2, tmp_path, monkeypatch):
+    """The ramp and the backend together, against the stand-in's light: 20 lux needs ~0.5 s at gain 2."""
+    from dataclasses import replace
+
+    from timelapse import config
+    from timelapse.exposure.ramp import ExposureRamp
+    from timelapse.exposure.settings import ExposureSettings
+
+    monkeypatch.setattr(picamera2, "lux", 20.0)
+    monkeypatch.setattr(picamera2, "frame_interval", 0.01)
+    monkeypatch.setattr(picamera2, "controls_available", dict(
+        picamera2.controls_available, ExposureTime=(10, 200_000, 20000), AnalogueGain=(1.0, 16.0, 1.0),
+        FrameDurationLimits=(10000, 200_000, 33333), AwbEnable=(False, True, True), ColourGains=(0.0, 32.0, None)))
+    base = config.defaults()
+    settings = replace(base, camera=replace(base.camera, source="picamera", resolution=(320, 240), warmup=0,
+                                            exposure=ExposureSettings(mode="smooth", max_step=1.0)),
+                       storage=replace(base.storage, output_dir=str(tmp_path)))
+    session = session_for(tmp_path, timeout=5, settings=settings.camera)
+    session.open()
+    ramp = ExposureRamp(settings)
+    ramp.opened(session)
+    shots = []
+    for _ in range(12):
+        session.capture()
+        shots.append(ramp.captured(session, 0.05))
+    session.close()
+    last = shots[-1]
+    assert last["exposure_time_us"] == 200_000  # the sensor's longest shutter (clamped), then gain
+    assert last["analogue_gain"] > 1.5
+    assert abs(last["brightness"] / 0.4 - 1) < 0.3
+    assert all(s["exposure_time_us"] <= 200_000 for s in shots)

@@ -14,6 +14,12 @@ What the real library does, and how this backend meets it:
 - ``capture_array()`` blocks forever when no frame comes, and ``stop()`` queues behind it:
   where picamera2 has them (0.3.17+ / 0.3.20+), ``wait=`` bounds the capture and
   ``cancel_all_and_flush()`` frees the queue so that the camera can be closed in-process.
+- Exposure (SPEC §16): ``capture_arrays(["main", "lores"])`` (every release since 0.3.9) gives the
+  frame, the small lores frame in the same request (its Y plane is metered: no decode, no second
+  full-size pass) and the request's metadata (``ExposureTime``, ``AnalogueGain``, ``ColourGains``).
+  Controls for the next capture go through ``set_controls``, which picamera2 attaches to the next
+  request it queues: a frame already queued or in flight still has the old ones, so a capture after
+  new controls takes up to ``SETTLE_FRAMES`` more frames until the metadata says they are applied.
 """
 
 import concurrent.futures
@@ -28,6 +34,7 @@ from timelapse.camera.detect import is_usb_webcam
 from timelapse.errors import CameraError, CameraUnavailable, ConfigError
 
 WAIT_SHARE = 0.9  # of capture.timeout, for picamera2's own wait=
+SETTLE_FRAMES = 3  # frames a capture may skip while new controls reach the sensor
 
 
 def yuv420_to_rgb(array):
@@ -62,7 +69,20 @@ class PiCamera(Camera):
         super().__init__(settings, jpeg_quality)
         self._picam2 = None
         self._can_wait = False
+        self._requested = None  # the exposure controls set for the next capture, until a frame has them
         self.number, self.model = 0, None
+
+    supports_exposure = True
+
+    def control_limits(self):
+        return dict(self._picam2.camera_controls) if self._picam2 is not None else {}
+
+    def apply_controls(self, controls):
+        if self._picam2 is None:
+            return
+        wanted = checked_controls(dict(controls), self._picam2.camera_controls)
+        self._picam2.set_controls(wanted)
+        self._requested = wanted
 
     def _find_pi_camera(self):
         """Set number and model from the first Pi camera picamera2 lists; raise CameraUnavailable if none."""
@@ -110,16 +130,47 @@ class PiCamera(Camera):
         # picamera2 gives up a little before the caller's deadline, so that it is picamera2's own
         # timeout (after which the camera can be freed) that ends a hung capture.
         wait = round(self.timeout * WAIT_SHARE, 3) if self._can_wait and self.timeout else None
+        started = time.monotonic()
+        for _ in range(1 + SETTLE_FRAMES):
+            array, lores, metadata = self._capture_arrays(wait)
+            if self._applied(metadata) or not self._time_for_another(metadata, started):
+                break
+        if array is None or array.size == 0:
+            raise CameraError("picamera: no frame")
+        from timelapse.exposure.measure import mean_luma
+
+        self._requested = None
+        height = lores.shape[0] * 2 // 3  # YUV420: the Y plane's rows come first
+        self.metadata = dict(metadata or {}, MeasuredMean=mean_luma(lores[:height]))
+        return encode_rgb(array[..., :3], self.settings.resolution, self.jpeg_quality)
+
+    def _capture_arrays(self, wait):
+        """Return (main array, lores array, metadata) of the next frame; raise CameraError if none comes."""
         try:
-            array = self._picam2.capture_array("main", wait=wait) if wait else self._picam2.capture_array("main")
+            arrays, metadata = (self._picam2.capture_arrays(["main", "lores"], wait=wait) if wait
+                                else self._picam2.capture_arrays(["main", "lores"]))
         except (TimeoutError, concurrent.futures.TimeoutError):
             self._cancel_jobs()
             raise CameraError(f"picamera: no frame within {wait:g} s (camera frontend timed out?)") from None
         except Exception as exc:
             raise CameraError(f"picamera: capture failed: {error_chain(exc)}") from None
-        if array is None or array.size == 0:
-            raise CameraError("picamera: no frame")
-        return encode_rgb(array[..., :3], self.settings.resolution, self.jpeg_quality)
+        return arrays[0], arrays[1], metadata
+
+    def _applied(self, metadata):
+        """Return True if the frame was taken with the exposure last requested (or none was)."""
+        wanted = self._requested
+        if not wanted or "ExposureTime" not in wanted:
+            return True
+        exposure, gain = metadata.get("ExposureTime"), metadata.get("AnalogueGain")
+        limit = wanted.get("FrameDurationLimits", (0, wanted["ExposureTime"]))[1]
+        expected = min(wanted["ExposureTime"], limit)
+        return (exposure is not None and abs(exposure - expected) <= max(100, 0.05 * expected)
+                and (gain is None or abs(gain - wanted.get("AnalogueGain", gain)) <= 0.05 * gain))
+
+    def _time_for_another(self, metadata, started):
+        """Return True if one more frame (as long as the last) still fits well inside capture.timeout."""
+        frame = max(metadata.get("FrameDuration", 0), metadata.get("ExposureTime", 0)) / 1e6
+        return not self.timeout or time.monotonic() - started + 2 * frame < self.timeout * 0.5
 
     def preview(self, focus=False):
         if self._picam2 is None:

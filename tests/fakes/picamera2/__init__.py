@@ -22,6 +22,14 @@ so that the backend cannot lean on kindness the hardware will not show:
 - A float for an integer control is refused by libcamera's binding in the event loop thread,
   which dies: no frame arrives again and every later job waits forever.
 
+- Exposure (picamera2.py ``capture_arrays``, request.py ``get_metadata``): every frame carries the
+  controls in force; ``ExposureTime`` (µs) is cut to ``FrameDurationLimits``' maximum, a frame takes
+  at least its exposure time, and ``capture_arrays(["main", "lores"])`` returns the arrays with the
+  frame's metadata under libcamera's names (``ExposureTime``, ``AnalogueGain``, ``ColourGains``,
+  ``Lux``, ``FrameDuration``). With ``AeEnable`` off the frame's brightness follows the light:
+  mean = ``lux`` × exposure s × gain / 50 (clipped at full scale); with AE on, libcamera's default
+  exposure and gain are used.
+
 Tests steer it through the class attributes below and read what happened from
 ``calls`` and ``delivered`` (the controls in force on each frame handed out).
 """
@@ -75,6 +83,7 @@ class Picamera2:
                           "FrameDurationLimits": (33333, 120000, 33333),
                           "ScalerCrop": ((0, 0, 0, 0), (65535, 65535, 65535, 65535), (0, 0, 4608, 2592))}
     frame_interval = 1 / 30
+    lux = 400.0  # the light in front of the "sensor": frame mean = lux × exposure s × gain / 50
     frames_arrive = True  # False: the sensor stops delivering ("Camera frontend has timed out!")
     busy = False  # another process holds the camera
     instances = []
@@ -160,8 +169,9 @@ class Picamera2:
             self._wake.clear()
             with self._lock:
                 if arriving and time.monotonic() >= next_frame:
-                    next_frame += self.frame_interval
                     self._state.update(self._in_flight.pop(0))
+                    upcoming = {**self._state, **(self._in_flight[0] if self._in_flight else {})}
+                    next_frame += max(self.frame_interval, self._exposure(upcoming)[0] / 1e6)
                     self._completed = [dict(self._state)]  # queue=True: the newest frame is kept
                     request, self._pending = self._pending, {}
                     try:
@@ -183,20 +193,71 @@ class Picamera2:
             return job
         return job.get_result(timeout=None if wait in (None, True) else wait)
 
+    def _exposure(self, controls):
+        """Return (exposure µs, gain) a frame with ``controls`` is taken with, as libcamera would apply them."""
+        low, high, default = self.controls_available.get("ExposureTime", (1, 66666, 20000))
+        manual = controls.get("AeEnable", True) is False or "ExposureTime" in controls
+        exposure = controls.get("ExposureTime", default) if manual else default
+        limits = controls.get("FrameDurationLimits", self.controls_available.get("FrameDurationLimits"))
+        exposure = min(max(exposure, low), high, limits[1] if limits else high)
+        gain = controls.get("AnalogueGain", 1.0) if manual else 1.0
+        return int(exposure), float(gain)
+
+    def _metadata(self, controls):
+        exposure, gain = self._exposure(controls)
+        limits = controls.get("FrameDurationLimits", self.controls_available.get("FrameDurationLimits"))
+        colour = tuple(controls["ColourGains"]) if controls.get("AwbEnable", True) is False and \
+            "ColourGains" in controls else (1.9, 1.7)
+        return {"ExposureTime": exposure, "AnalogueGain": gain, "ColourGains": colour, "Lux": self.lux,
+                "FrameDuration": max(exposure, limits[0] if limits else 33333), "SensorTimestamp": time.monotonic_ns()}
+
+    def _level(self, controls):
+        exposure, gain = self._exposure(controls)
+        return min(1.0, self.lux * exposure / 1e6 * gain / 50)
+
+    def _capture_arrays_(self, names):
+        if not self._completed:
+            return False, None
+        controls = self._completed.pop(0)
+        self.delivered.append(controls)
+        return True, ([self._make_array(name, controls) for name in names], self._metadata(controls))
+
+    def capture_arrays(self, names=["main"], wait=None, signal_function=None):
+        self.calls.append(("capture_arrays", tuple(names)))
+        if not self.started:
+            raise RuntimeError("Camera is not running")
+        return self._dispatch([lambda: self._capture_arrays_(names)], wait)
+
+    def capture_metadata(self, wait=None, signal_function=None):
+        self.calls.append(("capture_metadata",))
+        if not self.started:
+            raise RuntimeError("Camera is not running")
+
+        def metadata_():
+            if not self._completed:
+                return False, None
+            return True, self._metadata(self._completed.pop(0))
+        return self._dispatch([metadata_], wait)
+
     def _capture_array_(self, name):
         if not self._completed:
             return False, None
         controls = self._completed.pop(0)
         self.delivered.append(controls)
+        return True, self._make_array(name, controls)
+
+    def _make_array(self, name, controls):
         width, height = self.camera_config[name]["size"]
         if self.camera_config[name].get("format") == "YUV420":  # lores: Y plane, then U and V at half size
             frame = np.full((height * 3 // 2, width), 128, dtype=np.uint8)
             frame[:height] = np.linspace(16, 235, width, dtype=np.uint8)
-            return True, frame
+            if "ExposureTime" in controls or controls.get("AeEnable", True) is False:  # the light, metered
+                frame[:height] = np.clip(self._level(controls) * np.linspace(128, 382, width), 0, 255)
+            return frame
         frame = np.zeros((height, width, 3), dtype=np.uint8)
         frame[..., 0] = np.linspace(0, 255, width, dtype=np.uint8)  # R ramps left to right
         frame[: height // 2, :, 2] = 255  # B on the top half
-        return True, frame
+        return frame
 
     def capture_array(self, name="main", wait=None, signal_function=None):
         self.calls.append(("capture_array", name))
