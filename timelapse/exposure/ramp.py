@@ -15,6 +15,7 @@
 
 import json
 import logging
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,8 @@ STATE_FILE = ".exposure.json"
 STATE_MAX_AGE = 3600  # seconds: an older state says nothing about the light now
 SAVE_EVERY = 60  # seconds between state writes (the card is written once per image, not twice)
 INTERVAL_MARGIN = 0.5  # seconds the shutter must leave of the interval (SPEC §16)
+CLAMP_STEP = 0.05  # seconds: the interval clamp moves in these steps
+NEED_DECAY = 0.995  # per capture: how fast a slow capture's time stops counting
 START_EXPOSURE_US = 20_000  # where metering starts without a state: libcamera's default exposure
 
 
@@ -85,7 +88,7 @@ class ExposureRamp:
                 "analogue_gain": None if gain is None else round(float(gain), 3),
                 "brightness": None if brightness is None else round(float(brightness), 4)}
         if self.active and exposure and brightness is not None:
-            self._need = max(self._need * 0.9, grab - exposure / 1e6)
+            self._need = max(self._need * NEED_DECAY, grab - exposure / 1e6)
             self.limits = self._limits()
             measured = Measurement(float(brightness), float(exposure), float(gain or 1.0),
                                    metadata.get("ColourGains"))
@@ -130,7 +133,9 @@ class ExposureRamp:
         """Return the Limits in force, each clamp of max_exposure and max_gain said once in the log."""
         exposure = self.settings.camera.exposure
         longest = exposure.max_exposure
-        room = self.settings.capture.interval - INTERVAL_MARGIN - self._need
+        # In CLAMP_STEP steps, so that the clamp does not move with every capture's own timing.
+        steps = math.floor((self.settings.capture.interval - INTERVAL_MARGIN - self._need) / CLAMP_STEP + 1e-6)
+        room = steps * round(CLAMP_STEP * 1000) / 1000
         if room < longest:
             longest = max(room, 0.001)
             self._once("interval", "camera.exposure.max_exposure %g s does not fit the %g s interval (minus %.1f s, "
