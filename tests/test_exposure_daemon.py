@@ -5,6 +5,7 @@ camera's own AE (mode camera, the synthetic camera imitating libcamera's), one w
 ramp (mode smooth). What is judged is what was saved: each image's mean brightness and its EXIF."""
 
 import math
+import re
 
 import pytest
 
@@ -72,3 +73,22 @@ def test_every_image_records_its_exposure_in_both_modes(day):
     status = daemons["smooth"].status()["exposure"]
     assert set(status) == {"exposure_time_us", "analogue_gain", "brightness"}
     assert 0 < status["brightness"] < 1 and math.isfinite(status["analogue_gain"])
+
+
+def test_the_status_the_web_page_and_metrics_show_the_last_exposure(tmp_path):
+    from web_harness import WebServer
+
+    server = WebServer(tmp_path, auth="none", with_password=False,
+                       camera="resolution: [320, 240], exposure: {mode: smooth}, scene: {light: [[0, 20000]]}")
+    try:
+        server.daemon.wait_for(lambda: (server.daemon.status().get("exposure") or {}).get("brightness"),
+                               what="an exposure in the status")
+        _, _, body = server.get("/metrics")
+        for name in ("timelapse_exposure_time_seconds", "timelapse_analogue_gain", "timelapse_brightness_ratio"):
+            assert re.search(rf"^{name} [0-9.e-]+$", body.decode(), re.M), name
+        _, _, page = server.get("/")
+        shown = re.search(r'data-field="exposure">([^<]*)<', page.decode())
+        assert shown and re.fullmatch(r"1/\d+ s, gain 1.00 \(ISO 100\), brightness 0\.\d\d", shown.group(1)), shown
+    finally:
+        server.stop()
+        server.daemon.kill()

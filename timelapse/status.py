@@ -122,6 +122,7 @@ def format_status(status, path, now=None, sync=None):
         ("next capture", status.get("next_capture") if running else None),
         ("captures today", f"{status.get('captures_today', 0)} ({status.get('skipped_today', 0)} skipped)"),
         ("disk", _disk(status)),
+        ("exposure", describe_exposure(status.get("exposure"))),
         ("clock", None if status.get("clock_synced") is None else
          ("synchronized" if status.get("clock_synced") else "NOT synchronized (image times may be wrong)")),
         ("retention", f"PAUSED: {status['retention_paused']}" if status.get("retention_paused") else None),
@@ -147,3 +148,26 @@ def _disk(status):
         return None
     free = status.get("disk_free_bytes")
     return f"{status['disk_usage_percent']:.1f}% used" + (f", {_size(free)} free" if free is not None else "")
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def describe_exposure(exposure):
+    """Return the last capture's exposure as text ("1/250 s, gain 2.00 (ISO 200), brightness 0.40"), or None.
+
+    ``exposure`` is the status's {exposure_time_us, analogue_gain, brightness}; missing or non-numeric
+    parts are left out (the status file is read as untrusted).
+    """
+    if not isinstance(exposure, dict):
+        return None
+    parts = []
+    micros, gain, brightness = (exposure.get(k) for k in ("exposure_time_us", "analogue_gain", "brightness"))
+    if _number(micros) and micros > 0:
+        parts.append(f"1/{1e6 / micros:.0f} s" if micros < 500_000 else f"{micros / 1e6:.1f} s")
+    if _number(gain):
+        parts.append(f"gain {gain:.2f} (ISO {gain * 100:.0f})")
+    if _number(brightness):
+        parts.append(f"brightness {brightness:.2f}")
+    return ", ".join(parts) or None

@@ -4,7 +4,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from timelapse.status import STATES, daemon_running, read_status
+from timelapse.status import STATES, daemon_running, describe_exposure, read_status
 from timelapse.web.base import BaseHandler
 
 
@@ -18,6 +18,7 @@ def current_status(ctx):
         from timelapse.sync.state import summary
 
         status["sync"] = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
+    status["exposure_text"] = describe_exposure(status.get("exposure"))
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
     return status
@@ -67,6 +68,7 @@ class StatusCollector:
             ("timelapse_retention_paused", "1 if retention waits for a clock known good (storage.trust_clock)",
              None if "retention_paused" not in status else int(bool(status["retention_paused"]))),
         ]
+        gauges += exposure_gauges(status.get("exposure"))
         sync = status.get("sync")
         if sync:
             gauges += [("timelapse_sync_last_success_timestamp_seconds", "when an offsite copy last succeeded",
@@ -80,6 +82,18 @@ class StatusCollector:
         for name in STATES:
             state.add_metric([name], 1 if status.get("state") == name and status["running"] else 0)
         yield state
+
+
+def exposure_gauges(exposure):
+    """Return (name, help, value) gauges of the last capture's exposure (SPEC §16), numbers only."""
+    if not isinstance(exposure, dict):
+        return []
+    fields = (("timelapse_exposure_time_seconds", "the last capture's exposure time", "exposure_time_us", 1e-6),
+              ("timelapse_analogue_gain", "the last capture's analogue gain (1 = none)", "analogue_gain", 1),
+              ("timelapse_brightness_ratio", "the last capture's mean brightness, 0..1 of full scale",
+               "brightness", 1))
+    return [(name, text, exposure[key] * scale) for name, text, key, scale in fields
+            if isinstance(exposure.get(key), (int, float)) and not isinstance(exposure.get(key), bool)]
 
 
 def metrics_registry(ctx):
