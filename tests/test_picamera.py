@@ -331,3 +331,16 @@ def test_the_controller_through_picamera2_brings_a_dark_scene_to_the_target(pica
     assert last["analogue_gain"] > 1.5
     assert abs(last["brightness"] / 0.4 - 1) < 0.3
     assert all(s["exposure_time_us"] <= 200_000 for s in shots)
+
+
+def test_a_libcamera_without_aeenable_still_takes_the_exposure(picamera2, monkeypatch):
+    """libcamera 0.5+ dropped AeEnable (picamera2 sets ExposureTimeMode to manual): it must not be sent."""
+    monkeypatch.setattr(picamera2, "controls_available",
+                        {k: v for k, v in picamera2.controls_available.items() if k != "AeEnable"})
+    camera = opened(resolution=(640, 480))
+    camera.capture()
+    camera.apply_controls({"AeEnable": False, "ExposureTime": 30000, "AnalogueGain": 1.5})
+    camera.capture()
+    assert camera.metadata["ExposureTime"] == 30000 and camera.metadata["AnalogueGain"] == 1.5
+    assert "AeEnable" not in picamera2.instances[-1].delivered[-1]
+    camera.close()

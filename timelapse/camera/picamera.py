@@ -80,7 +80,10 @@ class PiCamera(Camera):
     def apply_controls(self, controls):
         if self._picam2 is None:
             return
-        wanted = checked_controls(dict(controls), self._picam2.camera_controls)
+        available = self._picam2.camera_controls
+        # libcamera 0.5+ has no AeEnable (picamera2 sets ExposureTimeMode/AnalogueGainMode to manual itself
+        # when ExposureTime/AnalogueGain are given): what this camera does not advertise is left out.
+        wanted = checked_controls({k: v for k, v in controls.items() if k in available}, available)
         self._picam2.set_controls(wanted)
         self._requested = wanted
 
