@@ -213,3 +213,124 @@ def test_a_usb_camera_chosen_by_auto_runs_as_camera_and_says_so_once(tmp_path, c
     # It still records what a camera reports, in either mode.
     session.metadata = {"ExposureTime": 1000, "AnalogueGain": 2.0, "MeasuredMean": 0.3}
     assert ramp.captured(session, 0.1) == {"exposure_time_us": 1000, "analogue_gain": 2.0, "brightness": 0.3}
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+EXPOSURE_BAD = [
+    ("camera:\n  exposure:\n    mode: smoth\n", "camera.exposure.mode", 3, "did you mean 'smooth'"),
+    ("camera:\n  exposure:\n    target: 1.5\n", "camera.exposure.target", 3, "between 0 and 1"),
+    ("camera:\n  exposure:\n    max_exposure: 0\n", "camera.exposure.max_exposure", 3, "greater than 0"),
+    ("camera:\n  exposure:\n    max_gain: 0.5\n", "camera.exposure.max_gain", 3, "at least 1"),
+    ("camera:\n  exposure:\n    max_step: 3\n", "camera.exposure.max_step", 3, "at most 2"),
+    ("camera:\n  exposure:\n    max_stpe: 0.5\n", "camera.exposure.max_stpe", 3, "did you mean 'max_step'"),
+    ("camera:\n  exposure:\n    white_balance: {day: [2, 1.5]}\n", "camera.exposure.white_balance", 3,
+     "night is missing"),
+    ("camera:\n  exposure:\n    white_balance: {day: [2, 1.5], night: [2]}\n",
+     "camera.exposure.white_balance.night", 3, "[red_gain, blue_gain]"),
+    ("camera:\n  source: usb\n  exposure:\n    mode: smooth\n", "camera.exposure.mode", 4, "driver specific"),
+    ("camera:\n  source: picamera\n  scene: {light: [[0, 100]]}\n", "camera.scene", 3, "synthetic"),
+    ("camera:\n  source: synthetic\n  scene: {light: [[0, 100], [0, 5]]}\n", "camera.scene.light.1", 3,
+     "time order"),
+    ("camera:\n  source: synthetic\n  scene: {light: [[0, 0]]}\n", "camera.scene.light.0", 3, "LUX > 0"),
+    ("camera:\n  source: synthetic\n  scene: {latitude: 95, longitude: 0}\n", "camera.scene.latitude", 3, "-90"),
+    ("camera:\n  source: synthetic\n  scene: {latitude: 5, longitude: 0, speed: 0}\n", "camera.scene.speed", 3,
+     "greater than 0"),
+]
+
+
+@pytest.mark.parametrize("text, key, line, fragment", EXPOSURE_BAD, ids=[b[1] for b in EXPOSURE_BAD])
+def test_bad_exposure_and_scene_settings_name_file_line_key_and_why(text, key, line, fragment, tmp_path):
+    from timelapse.errors import ConfigError
+
+    path = tmp_path / "timelapse.yml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        config.load(str(path))
+    problems = caught.value.problems
+    assert len(problems) == 1 and problems[0].startswith(f"{path}:{line}: {key}:"), problems
+    assert fragment in problems[0]
+
+
+def test_good_exposure_and_scene_settings_load(tmp_path):
+    path = tmp_path / "timelapse.yml"
+    path.write_text("camera:\n  source: synthetic\n  exposure: {mode: smooth, max_exposure: 2m, white_balance: "
+                    "{day: [2, 1.5], night: [1.6, 2.2]}}\n  scene: {latitude: 59.9, longitude: 10.7}\n")
+    camera = config.load(str(path)).camera
+    assert camera.exposure == ExposureSettings(mode="smooth", max_exposure=120.0,
+                                               white_balance=((2.0, 1.5), (1.6, 2.2)))
+    assert camera.scene.speed == 600 and camera.scene.latitude == 59.9
+
+
+# -- the synthetic camera's physics ---------------------------------------------------------
+
+def synthetic(scene, resolution=(160, 120)):
+    from timelapse.camera.synthetic import SyntheticCamera
+    from timelapse.exposure.settings import LightScene
+
+    settings = replace(config.defaults().camera, source="synthetic", resolution=resolution, warmup=0,
+                       scene=LightScene(tuple(map(tuple, scene))))
+    camera = SyntheticCamera(settings, 85)
+    camera.open()
+    return camera
+
+
+def test_a_frames_mean_is_lux_times_seconds_times_gain_over_50_and_controls_apply_from_the_next_capture():
+    import time
+
+    camera = synthetic([[0, 20000]])
+    camera.capture()
+    camera.apply_controls({"AeEnable": False, "ExposureTime": 1000, "AnalogueGain": 1.0})
+    assert camera.metadata["ExposureTime"] != 1000  # capture N was taken before the controls came
+    camera.capture()
+    assert camera.metadata["ExposureTime"] == 1000 and camera.metadata["Lux"] == pytest.approx(20000)
+    assert camera.metadata["MeasuredMean"] == pytest.approx(0.4, abs=0.03)  # 20,000 lux, 1/1000 s, gain 1
+    camera.apply_controls({"AnalogueGain": 0.5 * 2})
+    camera.apply_controls({"ExposureTime": 300_000, "FrameDurationLimits": (33333, 200_000)})
+    started = time.monotonic()
+    camera.capture()
+    assert camera.metadata["ExposureTime"] == 200_000  # cut to FrameDurationLimits
+    assert time.monotonic() - started >= 0.2  # and it took that long
+    assert camera.metadata["MeasuredMean"] > 0.97  # 80 x the target: clipped at full scale
+    camera.close()
+
+
+def test_in_mode_camera_it_imitates_libcameras_ae_and_runs_out_at_66_ms_and_gain_8():
+    camera = synthetic([[0, 20000]])
+    for _ in range(5):
+        camera.capture()
+    assert camera.metadata["MeasuredMean"] == pytest.approx(0.16, abs=0.03)  # the Pi tuning's target
+    camera.close()
+    camera = synthetic([[0, 1.0]])  # a dark dusk
+    for _ in range(5):
+        camera.capture()
+    assert camera.metadata["ExposureTime"] == 66_666 and camera.metadata["AnalogueGain"] == 8.0
+    assert camera.metadata["MeasuredMean"] < 0.02  # 1 lux x 66 ms x 8 / 50: dark
+    camera.close()
+
+
+def test_the_scene_clock_counts_from_the_process_start_and_a_reopen_does_not_restart_it():
+    from timelapse.exposure.scene import process_age
+
+    light = [[0, 1.0], [3600, 1e6]]  # 6 EV an hour: measurable from one capture to the next
+    first = synthetic(light)
+    first.capture()
+    before = first.metadata["Lux"]
+    first.close()
+    again = synthetic(light)  # a reopen, as after a reload
+    again.capture()
+    assert again.metadata["Lux"] >= before > 1.0
+    assert again.metadata["Lux"] == pytest.approx(light_at(light, process_age()), rel=0.01)
+    again.close()
+
+
+def test_the_sun_scene_is_bright_at_noon_and_dark_at_midnight():
+    import datetime
+
+    from timelapse.sun import elevation
+
+    oslo = (59.91, 10.75)
+    noon = elevation(datetime.datetime(2026, 6, 21, 11, 20, tzinfo=datetime.timezone.utc), *oslo)
+    midnight = elevation(datetime.datetime(2026, 12, 21, 23, 20, tzinfo=datetime.timezone.utc), *oslo)
+    assert 52 < noon < 55 and midnight < -40
+    assert daylight(noon) > 80000 and daylight(midnight) == pytest.approx(0.001)
