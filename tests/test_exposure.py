@@ -334,3 +334,18 @@ def test_the_sun_scene_is_bright_at_noon_and_dark_at_midnight():
     midnight = elevation(datetime.datetime(2026, 12, 21, 23, 20, tzinfo=datetime.timezone.utc), *oslo)
     assert 52 < noon < 55 and midnight < -40
     assert daylight(noon) > 80000 and daylight(midnight) == pytest.approx(0.001)
+
+
+def test_a_camera_that_refuses_the_controls_does_not_stop_the_captures(tmp_path, caplog):
+    from timelapse.errors import ConfigError
+
+    session = Session(SENSOR)
+
+    def refuse(wanted):
+        raise ConfigError(["camera.controls.ColourGains: expected a float"])
+    session.apply_controls = refuse
+    ramp = ExposureRamp(settings(tmp_path))
+    ramp.opened(session)
+    assert not ramp.active and "refused the exposure controls" in caplog.text
+    session.metadata = {"ExposureTime": 1000, "AnalogueGain": 1.0, "MeasuredMean": 0.3}
+    assert ramp.captured(session, 0.1)["exposure_time_us"] == 1000

@@ -20,7 +20,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from timelapse.errors import StorageError
+from timelapse.errors import CameraError, ConfigError, StorageError
 from timelapse.exposure.controller import (FREE_CAPTURES, Limits, Measurement, State, controls, next_state, split,
                                           white_balance)
 from timelapse.storage import write_atomically
@@ -127,7 +127,12 @@ class ExposureRamp:
         self.state, colour = white_balance(self.state, self.settings.camera.exposure.white_balance, measured,
                                            self.limits)
         frame = self.available.get("FrameDurationLimits")
-        session.apply_controls(controls(self.state, colour, frame[:2] if frame else None))
+        try:
+            session.apply_controls(controls(self.state, colour, frame[:2] if frame else None))
+        except (CameraError, ConfigError) as exc:  # a camera that refuses them must not stop the captures
+            self.active = False
+            log.warning("camera.exposure.mode smooth: the camera refused the exposure controls (%s); "
+                        "running as mode camera until it reopens", exc)
 
     def _limits(self):
         """Return the Limits in force, each clamp of max_exposure and max_gain said once in the log."""
