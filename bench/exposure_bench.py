@@ -95,9 +95,7 @@ def day_runs(work, length, make_run, keograms=True):
     for mode, run in runs.items():
         paths = run.images()
         shots = [read_shot(path) for path in paths]
-        longest, highest = max(s[1] for s in shots), max(s[2] for s in shots)
-        limit = (longest, highest) if mode == "smooth" else (66_666, 8.0)
-        results[mode] = dict(day_figures(shots, 0.4, *limit), brightness_median=statistics.median(s[0] for s in shots))
+        results[mode] = dict(day_figures(shots, 0.4, 8.0), brightness_median=statistics.median(s[0] for s in shots))
         if keograms:
             (HERE / f"keogram-{mode}.jpg").write_bytes(keogram(paths, height=120, quality=80))
     return results

@@ -33,17 +33,18 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else 0.0
 
 
-def day_figures(shots, target, max_exposure_us, max_gain):
+def day_figures(shots, target, max_gain):
     """Return the figures of a sequence of shots.
 
     ``within_1ev``: share of judged frames within ±1 EV of ``target``, where judged frames leave out the
-    first FREE and those taken at the controller's limits (gain at its maximum, shutter within 15 % of its: the
+    first FREE and those taken at the controller's limits (shutter and gain both at their maximum: the
     night is darker than any setting can reach); ``at_limits``: how many those were; ``change_p99_ev``:
     the 99th percentile of |EV| between consecutive frames, leaving out pairs where the scene alone moved
     the image (a frame at the limits, or too dark to measure); ``dark``: frames more than 4 EV under target.
     """
     judged = shots[FREE:]
-    at_limit = [s[1] is not None and s[1] >= max_exposure_us * 0.85 and s[2] >= max_gain * 0.98 for s in judged]
+    # Gain rises only once the shutter is at its longest (the ladder), so gain at max_gain means both are.
+    at_limit = [s[2] is not None and s[2] >= max_gain * 0.98 for s in judged]
     free = [s for s, limit in zip(judged, at_limit) if not limit]
     within = [abs(math.log2(max(s[0], 1e-6) / target)) <= 1 for s in free]
     changes = [abs(math.log2(b[0] / a[0])) for (a, la), (b, lb) in zip(zip(judged, at_limit), zip(judged[1:], at_limit[1:]))

@@ -13,9 +13,11 @@
     save()                     write the state now (at stop)
 """
 
+import collections
 import json
 import logging
 import math
+import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -32,7 +34,7 @@ STATE_MAX_AGE = 3600  # seconds: an older state says nothing about the light now
 SAVE_EVERY = 60  # seconds between state writes (the card is written once per image, not twice)
 INTERVAL_MARGIN = 0.5  # seconds the shutter must leave of the interval (SPEC §16)
 CLAMP_STEP = 0.05  # seconds: the interval clamp moves in these steps
-NEED_DECAY = 0.995  # per capture: how fast a slow capture's time stops counting
+NEED_WINDOW = 15  # captures whose median time beyond the exposure is "the time a capture needs"
 START_EXPOSURE_US = 20_000  # where metering starts without a state: libcamera's default exposure
 
 
@@ -43,7 +45,9 @@ class ExposureRamp:
         self.state = None
         self.limits = None
         self.available = {}
-        self._need = 0.0  # seconds a capture takes beyond its exposure (readout, encode), decaying maximum
+        self._need = 0.0  # seconds a capture takes beyond its exposure (readout, encode): the recent median
+        self._needs = collections.deque(maxlen=NEED_WINDOW)
+        self._room = None  # seconds of the interval the shutter may use, as last decided
         self._said = set()
         self._saved_at = 0.0
 
@@ -88,7 +92,8 @@ class ExposureRamp:
                 "analogue_gain": None if gain is None else round(float(gain), 3),
                 "brightness": None if brightness is None else round(float(brightness), 4)}
         if self.active and exposure and brightness is not None:
-            self._need = max(self._need * NEED_DECAY, grab - exposure / 1e6)
+            self._needs.append(max(0.0, grab - exposure / 1e6))
+            self._need = statistics.median(self._needs)  # a one-off stall (a busy CPU) does not count
             self.limits = self._limits()
             measured = Measurement(float(brightness), float(exposure), float(gain or 1.0),
                                    metadata.get("ColourGains"))
@@ -105,7 +110,7 @@ class ExposureRamp:
 
     def reconfigure(self, settings, session):
         """A reload: new limits from the next capture (the state is kept)."""
-        self.settings = settings
+        self.settings, self._room = settings, None
         if session.is_open:
             self.opened(session)
 
@@ -138,9 +143,13 @@ class ExposureRamp:
         """Return the Limits in force, each clamp of max_exposure and max_gain said once in the log."""
         exposure = self.settings.camera.exposure
         longest = exposure.max_exposure
-        # In CLAMP_STEP steps, so that the clamp does not move with every capture's own timing.
+        # In CLAMP_STEP steps, and only when it moves by two of them: the clamp does not follow every
+        # capture's own timing (each move of it is a step of the exposure that max_step does not see).
         steps = math.floor((self.settings.capture.interval - INTERVAL_MARGIN - self._need) / CLAMP_STEP + 1e-6)
         room = steps * round(CLAMP_STEP * 1000) / 1000
+        if self._room is None or abs(room - self._room) >= 2 * CLAMP_STEP - 1e-9:
+            self._room = room
+        room = self._room
         if room < longest:
             longest = max(room, 0.001)
             self._once("interval", "camera.exposure.max_exposure %g s does not fit the %g s interval (minus %.1f s, "
