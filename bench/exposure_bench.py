@@ -18,9 +18,10 @@ ROOT = HERE.parent
 
 
 def light_list(length):
-    """Night, dawn, day, dusk, night over ``length`` seconds: 0.01 lux to 100,000 and back."""
-    shape = [(0, 0.01), (0.08, 0.01), (0.16, 3), (0.2, 15), (0.35, 100000), (0.65, 100000), (0.8, 15),
-             (0.84, 3), (0.92, 0.01), (1.0, 0.01)]
+    """Night, dawn, day, dusk, night over ``length`` seconds: 0.01 lux to 100,000 and back, [[SECONDS, LUX], ...]."""
+    # A long twilight (15 to 0.3 lux): where libcamera's AE (66 ms x 8) falls short and smooth still holds.
+    shape = [(0, 0.01), (0.05, 0.01), (0.1, 0.3), (0.22, 15), (0.35, 100000), (0.65, 100000), (0.78, 15),
+             (0.9, 0.3), (0.95, 0.01), (1.0, 0.01)]
     return [[round(f * length, 1), lux] for f, lux in shape]
 
 

@@ -183,6 +183,15 @@ def test_max_exposure_is_clamped_by_the_interval_and_the_sensor_each_said_once(t
     assert session.applied[-1]["AeEnable"] is False
 
 
+def test_max_exposure_is_clamped_so_that_a_frame_arrives_within_capture_timeout(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "timelapse")
+    base = settings(tmp_path, interval=60, max_exposure=20.0)
+    ramp = ExposureRamp(replace(base, capture=replace(base.capture, timeout=10)))
+    ramp.opened(Session(dict(SENSOR, ExposureTime=(60, 120_000_000, 20000))))
+    assert ramp.limits.max_exposure_us == pytest.approx(8_000_000)  # 10 s x 0.9 - 1 s
+    assert "within capture.timeout" in caplog.text
+
+
 def test_a_restart_at_night_starts_from_the_saved_state_and_an_old_one_is_ignored(tmp_path):
     now = 1_800_000_000.0
     night = {"exposure_us": 2_000_000, "gain": 4.0, "wb_lock": [2.0, 1.5], "saved": now - 600}

@@ -312,7 +312,8 @@ class Daemon:
         try:
             data = self.session.capture()
         except CameraError as exc:  # includes CaptureTimeout; CameraStuck propagates
-            self._capture_failed(slot, str(exc))
+            if not self.stop_requested:  # a capture abandoned for a stop is not a camera failure
+                self._capture_failed(slot, str(exc))
             return
         grab = self.clock.boot() - grab_started
         shot = self.exposure.captured(self.session, grab)

@@ -33,6 +33,7 @@ STATE_FILE = ".exposure.json"
 STATE_MAX_AGE = 3600  # seconds: an older state says nothing about the light now
 SAVE_EVERY = 60  # seconds between state writes (the card is written once per image, not twice)
 INTERVAL_MARGIN = 0.5  # seconds the shutter must leave of the interval (SPEC §16)
+TIMEOUT_SHARE = 0.9  # of capture.timeout, picamera2's own wait for a frame (camera/picamera.py)
 CLAMP_STEP = 0.05  # seconds: the interval clamp moves in these steps
 NEED_WINDOW = 15  # captures whose median time beyond the exposure is "the time a capture needs"
 START_EXPOSURE_US = 20_000  # where metering starts without a state: libcamera's default exposure
@@ -155,6 +156,11 @@ class ExposureRamp:
             self._once("interval", "camera.exposure.max_exposure %g s does not fit the %g s interval (minus %.1f s, "
                        "and %.2f s a capture needs): clamped to %.3f s", exposure.max_exposure,
                        self.settings.capture.interval, INTERVAL_MARGIN, self._need, longest)
+        allowed = self.settings.capture.timeout * TIMEOUT_SHARE - 1.0  # a frame must arrive within the timeout
+        if allowed < longest:
+            longest = max(allowed, 0.001)
+            self._once("timeout", "camera.exposure.max_exposure: a frame must arrive within capture.timeout "
+                       "(%g s): clamped to %.3f s", self.settings.capture.timeout, longest)
         sensor = self.available.get("ExposureTime")
         if sensor and sensor[1] and sensor[1] / 1e6 < longest:
             longest = sensor[1] / 1e6
