@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from render_bench import render_runs, small_machine_runs  # noqa: E402
 from web_bench import sign_in_and_no_daemon_figures, web_figures  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
-from exposure_bench import exposure_figures  # noqa: E402
+from exposure_bench import exposure_figures, exposure_rows  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -349,25 +349,7 @@ def table(results):
         rows.append((f"timelapse sync, {run} run ({sync['days']} days x {sync['per_day']} images)",
                      f"{sync[run]['files']} files, {sync[run]['mb']:.1f} MB, {sync[run]['seconds']:.2f} s",
                      "(reported)", None))
-    exposure = results["exposure"]
-    cost, smooth, camera = exposure["cost"], exposure["day"]["smooth"], exposure["day"]["camera"]
-    rows += [
-        ("exposure controller per capture (step / daemon side)",
-         f"{cost['controller_us']:.1f} / {cost['ramp_captured_us']:.1f} µs", "< 1 ms",
-         cost["ramp_captured_us"] < 1000),
-        ("metering: 640x360 lores Y / 1080p RGB (strided)",
-         f"{cost['metering']['lores_us']:.0f} / {cost['metering']['rgb_1080p_us']:.0f} µs", "(reported)", None),
-        (f"smooth, simulated day ({exposure['seconds']} s): within ±1 EV of target",
-         f"{smooth['within_1ev'] * 100:.1f} % of {smooth['judged']} ({smooth['at_limits']} at the limits)",
-         ">= 95 %", smooth["within_1ev"] >= 0.95),
-        ("smooth: frame-to-frame change p99 / max", f"{smooth['change_p99_ev']:.2f} / {smooth['change_max_ev']:.2f} EV",
-         "<= max_step + 0.1 = 0.43", smooth["change_p99_ev"] <= 0.43),
-        ("camera mode, same day: within ±1 EV of 0.4; change p99",
-         f"{camera['within_1ev'] * 100:.1f} % of {camera['judged']}; {camera['change_p99_ev']:.2f} EV", "(reported)",
-         None),
-        ("frames 4 EV or more under target: camera / smooth", f"{camera['dark']} / {smooth['dark']}", "(reported)",
-         None),
-    ]
+    rows += exposure_rows(results["exposure"])
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure':<{width}}  {'measured':<34}  {'target':<24}  ok", "-" * (width + 66)]
     for name, value, target, ok in rows:
