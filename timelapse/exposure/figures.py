@@ -47,8 +47,8 @@ def day_figures(shots, target, max_gain):
     at_limit = [s[2] is not None and s[2] >= max_gain * 0.98 for s in judged]
     free = [s for s, limit in zip(judged, at_limit) if not limit]
     within = [abs(math.log2(max(s[0], 1e-6) / target)) <= 1 for s in free]
-    changes = [abs(math.log2(b[0] / a[0])) for (a, la), (b, lb) in zip(zip(judged, at_limit), zip(judged[1:], at_limit[1:]))
-               if not (la or lb) and min(a[0], b[0]) > FLOOR]
+    pairs = zip(zip(judged, at_limit), zip(judged[1:], at_limit[1:]))
+    changes = [abs(math.log2(b[0] / a[0])) for (a, la), (b, lb) in pairs if not (la or lb) and min(a[0], b[0]) > FLOOR]
     return {"frames": len(shots), "judged": len(free), "at_limits": sum(at_limit),
             "within_1ev": sum(within) / len(within) if within else 0.0,
             "change_p99_ev": percentile(changes, 0.99), "change_max_ev": max(changes, default=0.0),

@@ -17,7 +17,6 @@ import collections
 import json
 import logging
 import math
-import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -94,7 +93,7 @@ class ExposureRamp:
                 "brightness": None if brightness is None else round(float(brightness), 4)}
         if self.active and exposure and brightness is not None:
             self._needs.append(max(0.0, grab - exposure / 1e6))
-            self._need = statistics.median(self._needs)  # a one-off stall (a busy CPU) does not count
+            self._need = sorted(self._needs)[len(self._needs) // 2]  # the median: a one-off stall does not count
             self.limits = self._limits()
             measured = Measurement(float(brightness), float(exposure), float(gain or 1.0),
                                    metadata.get("ColourGains"))
