@@ -138,7 +138,7 @@ class PiCamera(Camera):
             array, lores, metadata = self._capture_arrays(wait)
             if self._applied(metadata) or not self._time_for_another(metadata, started):
                 break
-        if array is None or array.size == 0:
+        if array.size == 0:
             raise CameraError("picamera: no frame")
         from timelapse.exposure.measure import mean_luma
 
@@ -157,7 +157,9 @@ class PiCamera(Camera):
             raise CameraError(f"picamera: no frame within {wait:g} s (camera frontend timed out?)") from None
         except Exception as exc:
             raise CameraError(f"picamera: capture failed: {error_chain(exc)}") from None
-        return arrays[0], arrays[1], metadata
+        if not arrays or arrays[0] is None or arrays[1] is None:
+            raise CameraError("picamera: no frame")
+        return arrays[0], arrays[1], metadata or {}
 
     def _applied(self, metadata):
         """Return True if the frame was taken with the exposure last requested (or none was)."""
