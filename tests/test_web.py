@@ -267,23 +267,23 @@ def test_the_videos_page_works_without_a_videos_folder(tmp_path):
         server.stop()
 
 
-def lateness_and_gaps(daemon, since):
-    """Return (lateness in ms of each capture logged after ``since``, missed-slot lines)."""
-    late = []
+def captures_and_gaps(daemon, since):
+    """Return ((slot path, lateness in ms) of each capture logged after ``since``, missed-slot lines)."""
+    captured = []
     for line in daemon.logs().splitlines():
-        stamp = line[:23]
-        match = re.search(r"captured .* started ([-\d.]+) ms after its slot", line)
-        if match and stamp >= since:
-            late.append(float(match.group(1)))
-    return late, [g for g in daemon.gaps() if "missed" in g]
+        match = re.search(r"captured (\S+) .*started ([-\d.]+) ms after its slot", line)
+        if match and line[:23] >= since:
+            captured.append((match.group(1), float(match.group(2))))
+    return captured, [g for g in daemon.gaps() if "missed" in g]
 
 
-def test_three_live_viewers_get_frames_at_live_fps_and_no_slot_is_late(web):
+def test_three_live_viewers_all_get_frames_and_no_capture_slot_is_missed(web):
+    """Behaviour only: how many frames/s each viewer gets and the lateness are `make bench`'s (SPEC §10)."""
     import threading
     import urllib.request
 
     since = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:23]
-    counts, stop = [0, 0, 0], time.monotonic() + 6
+    counts, last, stop = [0, 0, 0], [0.0, 0.0, 0.0], time.monotonic() + 6
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, whatever http_proxy says
     request = urllib.request.Request(f"{web.base}/live.mjpg", headers={
         "Authorization": "Basic " + __import__("base64").b64encode(f"me:{PASSWORD}".encode()).decode()})
@@ -294,6 +294,7 @@ def test_three_live_viewers_get_frames_at_live_fps_and_no_slot_is_late(web):
                 line = stream.readline()
                 if line.startswith(b"Content-Length:"):
                     counts[index] += 1
+                    last[index] = time.monotonic()
     threads = [threading.Thread(target=watch, args=(n,)) for n in range(3)]
     started = time.monotonic()
     for thread in threads:
@@ -301,11 +302,20 @@ def test_three_live_viewers_get_frames_at_live_fps_and_no_slot_is_late(web):
     for thread in threads:
         thread.join(20)
     seconds = time.monotonic() - started
-    late, missed = lateness_and_gaps(web.daemon, since)
-    print(f"frames per viewer per second: {[round(c / seconds, 1) for c in counts]}; "
-          f"capture lateness with viewers: max {max(late or [0]):.2f} ms over {len(late)} captures")
-    assert all(count / seconds >= 4 for count in counts)  # live_fps 5
-    assert len(late) >= 4 and max(late) < 50 and not missed
+    captured, missed = captures_and_gaps(web.daemon, since)
+    print(f"frames per viewer per second (figure only; `make bench` judges it): "
+          f"{[round(c / seconds, 1) for c in counts]}; {len(captured)} captures, "
+          f"lateness max {max([ms for _, ms in captured] or [0]):.2f} ms")
+    assert all(count >= 2 for count in counts), counts  # every viewer's stream delivers, not just one frame
+    assert all(when > started + seconds / 2 for when in last), (last, started)  # and keeps delivering
+    # No slot missed, by the schedule's own definition: the daemon logs none, every capture began
+    # before the next slot was due, and the images lie on consecutive one-second slots.
+    assert len(captured) >= 3 and not missed
+    assert all(ms < 1000 for _, ms in captured), captured  # interval 1 s: later than that is a missed slot
+    slots = [datetime.datetime.strptime(re.search(r"(\d{4}/\d\d/\d\d/\d{6})\.jpg", path).group(1),
+                                        "%Y/%m/%d/%H%M%S") for path, _ in captured]
+    assert all((b - a).total_seconds() == 1 for a, b in zip(slots, slots[1:])), slots
+
 
 
 @pytest.mark.parametrize("daemon", ["never started", "killed"])
