@@ -20,7 +20,8 @@ PACKAGE_PARENT = Path(__import__("timelapse").__file__).resolve().parent.parent
 def cli_env(**extra):
     """Return an environment in which `python3 -m timelapse` finds the code under test."""
     env = {k: v for k, v in os.environ.items() if k != "TIMELAPSE_CONFIG"}
-    env["PYTHONPATH"] = str(PACKAGE_PARENT)
+    # tests/strict first: its sitecustomize makes our DeprecationWarnings errors in the child too.
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent / "strict"), str(PACKAGE_PARENT)])
     env.update(extra)
     return env
 

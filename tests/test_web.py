@@ -5,11 +5,14 @@ paths that never leaves output_dir and never gives a 500, ETags, the zip's exact
 JSON shapes, metrics, byte ranges, and three live viewers against the capture schedule.
 """
 
+import base64
 import datetime
+import http.client
 import io
 import json
 import os
 import re
+import signal
 import time
 import zipfile
 from pathlib import Path
@@ -317,7 +320,6 @@ def test_three_live_viewers_all_get_frames_and_no_capture_slot_is_missed(web):
     assert all((b - a).total_seconds() == 1 for a, b in zip(slots, slots[1:])), slots
 
 
-
 @pytest.mark.parametrize("daemon", ["never started", "killed"])
 def test_live_with_the_daemon_away_says_so_without_waiting_for_a_frame(tmp_path, daemon):
     # No live.sock (ENOENT) or a stale one nobody listens on (ECONNREFUSED): the daemon's absence is
@@ -336,3 +338,22 @@ def test_live_with_the_daemon_away_says_so_without_waiting_for_a_frame(tmp_path,
             assert time.monotonic() - started < WAIT, url
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_the_web_server_stops_cleanly_on_a_signal_with_a_live_viewer_connected(tmp_path, signum):
+    """asyncio's signal handler, not Tornado's deprecated add_callback_from_signal: exit 0, no traceback."""
+    server = WebServer(tmp_path)
+    try:
+        stream = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        stream.request("GET", "/live.mjpg", headers={
+            "Authorization": "Basic " + base64.b64encode(f"me:{PASSWORD}".encode()).decode()})
+        response = stream.getresponse()
+        assert response.status == 200 and response.readline()  # a viewer is being served
+        server.process.send_signal(signum)
+        assert server.process.wait(10) == 0
+        stream.close()
+    finally:
+        server.stop()
+    log = server.log_file.read_text()
+    assert "timelapse web stopped" in log and "Traceback" not in log and "Warning" not in log, log

@@ -1,12 +1,12 @@
 """`timelapse web`: the Tornado application, its URLs, and the server."""
 
+import asyncio
 import logging
 import os
 import signal
 from pathlib import Path
 
 import tornado.httpserver
-import tornado.ioloop
 import tornado.netutil
 import tornado.web
 
@@ -25,13 +25,13 @@ log = logging.getLogger("timelapse.web")
 HERE = Path(__file__).resolve().parent
 
 
-def make_app(settings, cache=None):
-    """Return the Tornado application for ``settings`` (thumbnails in ``cache``)."""
+def make_app(settings, cache=None, hub=None):
+    """Return the Tornado application for ``settings`` (thumbnails in ``cache``; live frames from ``hub``)."""
     cache = Path(cache or cache_dir())
     cache.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(settings.storage.output_dir)
     ctx = Context(settings, Guard(password_file(settings)), catalog, cache,
-                  LiveHub(socket_path(settings.daemon.status_file)))
+                  hub or LiveHub(socket_path(settings.daemon.status_file)))
     ctx.registry = status.metrics_registry(ctx)
     c = {"ctx": ctx}
     routes = [
@@ -78,27 +78,42 @@ def listen(app, settings):
 
 
 def web_command(args):
-    """Run the web server until SIGTERM."""
+    """Run the web server until SIGTERM or SIGINT; return the exit code (0)."""
     settings = config.load(args.config)
     keep_memory_flat()  # each password check's 16 MB goes back to the system when it is done
     setup_logging("debug" if args.debug else settings.daemon.log_level)
     if not args.debug:  # one line per request (the live view, every thumbnail) is noise in the journal
         logging.getLogger("tornado.access").setLevel(logging.WARNING)
-    app = make_app(settings)
+    # asyncio.run owns the event loop: Tornado (6.2 to 6.4) finds it running for everything that
+    # asks IOLoop.current(), with no "There is no current event loop" (Python 3.12+).
+    asyncio.run(serve(settings))
+    log.info("timelapse web stopped")
+    return 0
+
+
+async def serve(settings):
+    """Serve ``settings``' web interface until SIGTERM or SIGINT, then stop listening.
+
+    The signals reach the loop through loop.add_signal_handler (asyncio's own, safe from a signal),
+    not Tornado's add_callback_from_signal, deprecated since Tornado 6.4.
+    """
+    hub = LiveHub(socket_path(settings.daemon.status_file))  # inside the running loop: its locks bind to it
+    app = make_app(settings, hub=hub)
     server, sockets = listen(app, settings)
     where = ", ".join(f"{s.getsockname()[0]}:{s.getsockname()[1]}" for s in sockets)
     auth = ("no password: anyone who reaches the port sees everything" if settings.web.auth == "none" else
             "password" if password_file(settings).exists() else
             f"no password set yet: run sudo timelapse web-password ({password_file(settings)})")
     log.info("timelapse web listening on %s (auth: %s)", where, auth)
-    loop = tornado.ioloop.IOLoop.current()
-
-    def stop(*_):
-        loop.add_callback_from_signal(loop.stop)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    loop.start()
-    server.stop()
-    log.info("timelapse web stopped")
-    return 0
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        server.stop()
+        await hub.close()  # live viewers get the end of their stream, not a cancelled request
+        await server.close_all_connections()  # idle keep-alive connections too
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)

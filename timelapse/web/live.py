@@ -7,6 +7,7 @@ reconnects by itself when the daemon comes back (restart, upgrade).
 import asyncio
 import socket
 import struct
+import time
 
 import tornado.ioloop
 import tornado.iostream
@@ -26,6 +27,22 @@ class LiveHub:
         # The last connect failed at once (no socket: ENOENT; nobody listening: ECONNREFUSED): the
         # daemon is not there, so a first frame is not waited for.
         self.unreachable = {kind: False for kind in self.viewers}
+        self.closing = False
+
+    async def close(self, grace=2.0):
+        """End every live stream and stop reading the daemon's frames.
+
+        Each viewer's request ends its response (the streams leave the hub); waits for that up to
+        ``grace`` seconds, so that none is cancelled mid-write when the event loop ends.
+        """
+        self.closing = True
+        for condition in self.arrived.values():
+            condition.notify_all()
+        for pump in self.pumps.values():
+            pump.cancel()
+        deadline = time.monotonic() + grace
+        while any(self.viewers.values()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
 
     def join(self, kind):
         self.viewers[kind] += 1
@@ -36,18 +53,18 @@ class LiveHub:
         self.viewers[kind] = max(0, self.viewers[kind] - 1)
 
     async def next_frame(self, kind, after, timeout, first=False):
-        """Return (sequence, JPEG) newer than ``after``, or None after ``timeout`` seconds.
+        """Return (sequence, JPEG) newer than ``after``; None after ``timeout`` seconds or once closing.
 
         ``first``: return None as soon as the daemon's socket is known to be absent or refusing
         (a viewer that has no stream yet is told at once; a running stream rides out a restart).
         """
         deadline = tornado.ioloop.IOLoop.current().time() + timeout  # Tornado's clock, not asyncio's
-        while self.latest[kind][0] <= after:
+        while self.latest[kind][0] <= after and not self.closing:
             if first and self.unreachable[kind]:
                 return None
             if not await self.arrived[kind].wait(timeout=deadline):
                 return None
-        return self.latest[kind]
+        return None if self.closing else self.latest[kind]
 
     async def _pump(self, kind):
         while self.viewers[kind] > 0:

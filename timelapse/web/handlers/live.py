@@ -43,7 +43,7 @@ class LiveStream(_Live):
             self.set_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
             self.set_header("Cache-Control", "no-store")
             seen, quiet = 0, 0
-            while not self.closed and quiet < 3:
+            while not self.closed and not hub.closing and quiet < 3:
                 if got is None:
                     quiet += 1  # the daemon went away: the hub reconnects; a stream quiet too long ends
                     got = await hub.next_frame(kind, seen, timeout=WAIT)
