@@ -94,6 +94,10 @@ def command(binary, list_file, output, size, fps, quality, deflicker, small=Fals
                f"out_color_matrix=bt709", "format=yuv420p"]
     if deflicker:
         filters.append("deflicker=size=5:mode=pm")
+    # The frames themselves say BT.709: ffmpeg 7 sets the encoder's colour tags from the filtered
+    # frames, and scale sets only the matrix and range (primaries and transfer would come out
+    # "unknown"); ffmpeg 5.1 takes the -color_* options below, which stay for it.
+    filters.append("setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709")
     decode = []
     if small:
         shift = lowres(source or size, size)
