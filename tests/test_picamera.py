@@ -4,6 +4,7 @@ only, a dying event loop on a float for an integer control, captures that never 
 camera whose reason hides in __cause__."""
 
 import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from timelapse.camera.runner import call_with_timeout
 from timelapse.errors import CameraError, CameraUnavailable, ConfigError
 from timelapse.session import CameraSession, CameraStuck
 
+from conftest import cli_env, run_cli
 from test_camera import camera_settings, jpeg_size
 
 FAKES = Path(__file__).parent / "fakes"
@@ -240,6 +242,86 @@ def test_a_busy_camera_names_the_real_reason(picamera2, monkeypatch):
     assert str(caught.value) == ("picamera: cannot open picamera 0 (imx708_wide): Camera __init__ sequence did "
                                  "not complete: Failed to acquire camera: Device or resource busy")
 
+
+
+def test_the_stand_in_with_no_camera_raises_what_picamera2_raises(picamera2, monkeypatch):
+    monkeypatch.setattr(picamera2, "cameras", [])
+    with pytest.raises(RuntimeError) as caught:
+        picamera2()
+    assert str(caught.value) == ('No camera number 0 found - use "rpicam-hello --list-cameras" to check '
+                                 'connected cameras')  # picamera2 0.3.38, picamera2.py
+
+
+@pytest.mark.parametrize("raised, why", [
+    (None, 'No camera number 0 found - use "rpicam-hello --list-cameras" to check connected cameras'),
+    (IndexError("list index out of range"), "no camera number 0 found (unplugged?)"),  # picamera2 <= 0.3.36
+])
+def test_a_camera_gone_between_listing_and_opening_is_unavailable_saying_so(picamera2, monkeypatch, raised, why):
+    camera = make_camera(camera_settings(source="picamera"), 85)
+    listed = picamera2.global_camera_info()
+    monkeypatch.setattr(picamera2, "cameras", [])  # unplugged after the list was read
+    monkeypatch.setattr(picamera2, "global_camera_info", staticmethod(lambda: listed))
+    camera._find_pi_camera()
+    monkeypatch.setattr(picamera2, "global_camera_info", staticmethod(lambda: []))
+    if raised:
+        def older(*args, **kwargs):
+            raise raised
+        monkeypatch.setattr(picamera2, "__init__", older)
+    monkeypatch.setattr(camera, "_find_pi_camera", lambda: None)
+    with pytest.raises(CameraUnavailable) as caught:
+        camera.open()
+    assert str(caught.value) == f"picamera: cannot open picamera 0 (imx708_wide): {why}"
+
+
+# -- picamera2 installed, one of its own imports missing ---------------------------------------
+
+@pytest.fixture
+def picamera2_without_pykms(tmp_path, monkeypatch):
+    """A picamera2 that fails as the real one does without python3-kms++: its preview module imports pykms."""
+    package = tmp_path / "broken" / "picamera2"
+    (package / "previews").mkdir(parents=True)
+    (package / "__init__.py").write_text("from .previews.drm_preview import DrmPreview\n")
+    (package / "previews" / "__init__.py").write_text("")
+    (package / "previews" / "drm_preview.py").write_text(
+        "try:\n    import kms\nexcept ImportError:\n    import pykms\n")
+    for name in ("picamera2", "timelapse.camera.picamera"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.syspath_prepend(str(package.parent))
+    with pytest.raises(ImportError) as caught:
+        import picamera2  # noqa: F401
+    assert caught.value.name == "pykms"  # no pykms nor kms here, as on the Pi in the report
+    return package.parent
+
+
+def test_without_pykms_cameras_and_auto_name_the_module_really_missing(picamera2_without_pykms, monkeypatch,
+                                                                        capsys):
+    from timelapse import commands
+    from timelapse.camera.detect import pi_cameras
+
+    why = "picamera2 cannot be imported: No module named 'pykms' (sudo apt install python3-kms++)"
+    assert pi_cameras() == ([], why)
+    monkeypatch.setattr("timelapse.camera.detect.v4l2_capture_devices", lambda: [])
+    commands.cameras(None)
+    out = capsys.readouterr().out
+    assert f"Pi cameras: none ({why})" in out and "not installed" not in out
+    with pytest.raises(CameraUnavailable) as caught:  # source: auto gives the reason too
+        make_camera(camera_settings(source="auto"), 85, report=lambda *args: None)
+    assert why in str(caught.value) and str(caught.value).startswith("no camera found")
+    with pytest.raises(CameraUnavailable) as caught:
+        make_camera(camera_settings(source="picamera"), 85)
+    assert str(caught.value) == f"picamera 0: {why}"
+
+
+def test_without_pykms_the_commands_say_so_too(picamera2_without_pykms, tmp_path):
+    env = cli_env()
+    env["PYTHONPATH"] = f"{picamera2_without_pykms}{os.pathsep}{env['PYTHONPATH']}"
+    config = tmp_path / "timelapse.yml"
+    config.write_text(f"camera: {{source: picamera}}\ndaemon: {{lock_file: {tmp_path / 'camera.lock'}}}\n")
+    listed = run_cli("cameras", env=env)
+    assert "picamera2 cannot be imported: No module named 'pykms'" in listed.stdout, listed
+    snap = run_cli("--config", config, "snapshot", "-o", tmp_path / "snap.jpg", env=env)
+    assert snap.returncode != 0 and "picamera2 cannot be imported: No module named 'pykms'" in snap.stderr, snap
+    assert "not installed" not in listed.stdout + snap.stderr
 
 # -- 6. describe() names the camera --------------------------------------------------------------
 

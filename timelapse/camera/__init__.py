@@ -2,7 +2,7 @@
 
 import importlib
 
-from timelapse.camera.detect import choose
+from timelapse.camera.detect import choose, import_problem
 from timelapse.errors import CameraUnavailable
 
 BACKENDS = {
@@ -11,6 +11,9 @@ BACKENDS = {
     "synthetic": ("timelapse.camera.synthetic", "SyntheticCamera"),
 }
 
+
+# The library each backend imports (its absence is "not installed"; a failure inside it is named).
+LIBRARY = {"picamera": "picamera2", "usb": "cv2"}
 
 # What a backend needs that Debian may not have installed, and how to get it.
 MISSING_LIBRARY = {
@@ -33,8 +36,9 @@ def make_camera(settings, jpeg_quality, report=None, timeout=None):
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise CameraUnavailable(f"{source} {device}: {exc.name or exc} is not installed; "
-                                f"{MISSING_LIBRARY.get(source, '')}") from None
+        library = LIBRARY.get(source) or exc.name or module_name
+        hint = f"; {MISSING_LIBRARY[source]}" if source in MISSING_LIBRARY else ""
+        raise CameraUnavailable(f"{source} {device}: {import_problem(exc, library, hint)}") from None
     if device != settings.device:
         settings = type(settings)(**{**settings.__dict__, "source": source, "device": device})
     camera = getattr(module, class_name)(settings, jpeg_quality)

@@ -13,6 +13,23 @@ log = logging.getLogger(__name__)
 
 V4l2Device = namedtuple("V4l2Device", "path name stable_path")
 
+# The modules picamera2 itself imports that Raspberry Pi OS ships in packages of their own.
+PICAMERA2_PARTS = {"libcamera": "python3-libcamera", "pykms": "python3-kms++", "kms": "python3-kms++"}
+
+
+def import_problem(exc, library, missing):
+    """Return what an ImportError raised while importing ``library`` means, naming the module really missing.
+
+    ``library`` is the module imported (``picamera2``, ``cv2``); ``missing`` is appended when it is
+    itself absent ("is not installed" + ``missing``, which says how to install it). When one of its
+    own imports fails instead (picamera2 without ``pykms``), the message names that module
+    (``exc.name``) and, where known, the package that has it.
+    """
+    if exc.name == library or (exc.name or "").startswith(library + "."):
+        return f"{library} is not installed{missing}"
+    part = PICAMERA2_PARTS.get(exc.name) if library == "picamera2" else None
+    return f"{library} cannot be imported: {exc}" + (f" (sudo apt install {part})" if part else "")
+
 
 def is_usb_webcam(info):
     """Return True for a global_camera_info() entry that is a UVC webcam, not a Pi camera.
@@ -43,8 +60,8 @@ def pi_cameras():
     """Return (cameras, reason): the Pi cameras in picamera2's global_camera_info(), or [] and why not."""
     try:
         from picamera2 import Picamera2
-    except ImportError:
-        return [], "picamera2 is not installed (python3-picamera2, Raspberry Pi OS only)"
+    except ImportError as exc:
+        return [], import_problem(exc, "picamera2", " (python3-picamera2, Raspberry Pi OS only)")
     except Exception as exc:  # libcamera present but broken
         return [], f"picamera2 failed to load: {exc}"
     try:
@@ -111,4 +128,5 @@ def choose(settings, report=None):
         report("camera auto: using USB camera %s (%s)", chosen.stable_path or chosen.path, chosen.name)
         return "usb", chosen.stable_path or chosen.path
     report("camera auto: no USB camera: no V4L2 capture device in /sys/class/video4linux")
-    return None, "no camera found (no Pi camera, no USB camera)"
+    return None, (f"no camera found (no Pi camera: {reason}; "
+                  "no USB camera: no V4L2 capture device in /sys/class/video4linux)")

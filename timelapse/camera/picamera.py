@@ -104,7 +104,10 @@ class PiCamera(Camera):
         self._find_pi_camera()
         try:
             picam2 = Picamera2(self.number)
-        except (RuntimeError, IndexError, OSError) as exc:
+        except IndexError:  # picamera2 0.3.36 and before, for a camera gone since it was listed
+            raise CameraUnavailable(f"picamera: cannot open {self.describe()}: no camera number {self.number} "
+                                    "found (unplugged?)") from None
+        except (RuntimeError, OSError) as exc:  # 0.3.38: RuntimeError('No camera number 0 found - ...')
             raise CameraUnavailable(f"picamera: cannot open {self.describe()}: {error_chain(exc)}") from None
         self._picam2 = picam2
         try:

@@ -6,6 +6,9 @@ so that the backend cannot lean on kindness the hardware will not show:
 
 - ``global_camera_info()`` lists UVC webcams too (an ``Id`` containing ``/usb``), sorted last;
   ``Picamera2(camera_num)`` indexes that list, so camera 0 on a Pi with only a webcam is the webcam.
+- ``Picamera2(camera_num)`` with no such camera raises ``RuntimeError('No camera number 0 found -
+  use "rpicam-hello --list-cameras" to check connected cameras')`` (0.3.38; 0.3.36 and before
+  raised ``IndexError`` from indexing the list).
 - ``Picamera2()`` on a camera another process holds raises
   ``RuntimeError("Camera __init__ sequence did not complete.")`` from
   ``RuntimeError("Failed to acquire camera: Device or resource busy")``.
@@ -91,7 +94,10 @@ class Picamera2:
     def __init__(self, camera_num=0, verbose_console=None, tuning=None, allocator=None):
         self.is_open = False
         self.calls = []
-        camera_num = self.global_camera_info()[camera_num]["Num"]  # IndexError with no camera, as the real one
+        if camera_num >= len(self.global_camera_info()):  # word for word picamera2 0.3.38 (before: IndexError)
+            raise RuntimeError(f'No camera number {camera_num} found - use "rpicam-hello --list-cameras" '
+                               'to check connected cameras')
+        camera_num = self.global_camera_info()[camera_num]["Num"]
         if Picamera2.busy:
             try:
                 raise RuntimeError(_BUSY)
