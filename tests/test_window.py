@@ -7,6 +7,7 @@ time zone it speaks of (TZ + tzset), as the machine's own zone would be.
 
 import datetime
 import json
+import os
 import subprocess
 import sys
 import time
@@ -128,10 +129,53 @@ def test_tromso_in_june_captures_all_day_under_the_midnight_sun_and_never_at_nig
         datetime.datetime(2026, 6, 15), datetime.datetime(2026, 6, 16))
     night = day_window(NIGHT, TROMSO, datetime.date(2026, 6, 15))
     assert (night.opens, night.note) == (None, "midnight sun")
-    # One stretch until the sun sets again: about 22 July in the tables.
+    # One stretch until the sun first sets: on the night of 25-26 July in the tables (below).
     sun_up = ActiveHours(Moment("sunrise", None, 0), Moment("sunset", None, 0))
     inside, _, closes = window_state(sun_up, TROMSO, datetime.datetime(2026, 6, 15, 23, 59).timestamp())
-    assert inside and abs((local(closes).date() - datetime.date(2026, 7, 22)).days) <= 4
+    print(f"the midnight sun's window closes {local(closes)}")
+    assert inside and MIDNIGHT_SUN_ENDS - ONE_DAY <= local(closes) <= MIDNIGHT_SUN_ENDS + ONE_DAY
+
+
+# Tromsø's midnight sun in the published tables: "from about the 18th of May to the 25th of July"
+# (nordnorge.com, Northern Norway's tourist board), "from about 18 May to 26 July" (Wikipedia,
+# Tromsø), both for sunrise and sunset as here: the sun's upper limb on the horizon, refraction
+# counted. The sun first dips below on the night of 25-26 July, and last on the night of 17-18 May.
+# (The "20 May to 22 July" also quoted is for the whole disc staying above the horizon.)
+# astral 1.6 gives 19 May to 25 July (first sunset 00:35 on 27 July, a sunrise at 01:06 on 26 July);
+# astral 3.2 gives 18 May to 25 July (first sunset 00:10 on 27 July): both within a day.
+MIDNIGHT_SUN = (datetime.date(2026, 5, 18), datetime.date(2026, 7, 25))
+MIDNIGHT_SUN_ENDS = datetime.datetime(2026, 7, 26, 0, 50)  # the sun's lowest, on the night of 25-26 July
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def test_tromso_midnight_sun_begins_and_ends_as_the_published_tables_say_within_a_day(zone):
+    zone("Europe/Oslo")
+    days = [datetime.date(2026, 5, 1) + datetime.timedelta(days=n) for n in range(100)]
+    whole = [day for day in days if day_window(DAYLIGHT, TROMSO, day).note == "midnight sun"]
+    print(f"midnight sun (no sunrise, no sunset) from {whole[0]} to {whole[-1]}")
+    assert whole == [whole[0] + datetime.timedelta(days=n) for n in range(len(whole))]  # one stretch
+    assert abs((whole[0] - MIDNIGHT_SUN[0]).days) <= 1 and abs((whole[-1] - MIDNIGHT_SUN[1]).days) <= 1
+
+
+def test_where_the_midnight_sun_ends_no_day_claims_more_than_it_can(zone, tmp_path, write_config):
+    """Each day's window opens on that day, and one longer than the day is the midnight sun ending."""
+    zone("Europe/Oslo")
+    sun_up = ActiveHours(Moment("sunrise", None, 0), Moment("sunset", None, 0))
+    for day in (datetime.date(2026, 7, 20) + datetime.timedelta(days=n) for n in range(10)):
+        window = day_window(sun_up, TROMSO, day)
+        assert local(window.opens).date() == day and window.closes - window.opens <= 86400 + 3600, window
+        if window.closes - window.opens > 86400:  # all day, and into the night when the sun first sets
+            assert local(window.opens).time() == datetime.time() and window.note == "midnight sun ends", window
+    cfg = write_config("capture:\n  active_hours: {from: sunrise, until: sunset}\n"
+                       "  location: {latitude: 69.65, longitude: 18.96}\n")
+    out = run_cli("--config", cfg, "schedule", "--from", "2026-07-24", "--days", "5",
+                  env=cli_env(TZ="Europe/Oslo")).stdout.splitlines()
+    print("\n".join(out))
+    assert out[1:3] == ["2026-07-24 Fri  all day (midnight sun; 24 h 00 min)",
+                        "2026-07-25 Sat  all day (midnight sun; 24 h 00 min)"]
+    for line in out[3:]:  # astral 3.2: "all day and until 00:10 next day  (UTC+02:00; midnight sun ends)"
+        hours, minutes = map(int, line.rsplit("  ", 1)[1].replace(" h ", " ").replace(" min", "").split())
+        assert hours < 24 or ("all day and until 00:" in line and "midnight sun ends" in line), line
 
 
 def test_a_night_window_wraps_midnight_and_is_inside_after_it(zone):
@@ -186,14 +230,22 @@ def test_schedule_text_gives_local_times_offsets_and_lengths(tmp_path, write_con
     assert bad.returncode == 2 and "expected a date as YYYY-MM-DD" in bad.stderr
 
 
-def test_the_astral_2_and_3_api_gives_the_same_days(tmp_path):
-    """Newer distributions ship astral 2.x/3.x: the other half of sun_day, against the real library."""
+def test_the_astral_2_and_3_api_gives_the_same_days(tmp_path):  # the name debian/rules leaves out (offline)
+    """Debian 12 ships astral 1.6, Debian 13 astral 3.2: the half of sun_day not installed, against the real
+    library (astral 3.2 under 1.6, 1.6.1 under 3.x)."""
+    import astral
+
+    other = "3.2" if astral.__version__.startswith("1.") else "1.6.1"
+    wanted = [f"astral=={other}"] + (["pytz"] if other == "1.6.1" else [])  # 1.6 needs pytz; Debian 13 has none
     download = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "-q",
-                               "-d", str(tmp_path), "astral==3.2"], capture_output=True, text=True)
+                               "-d", str(tmp_path), *wanted], capture_output=True, text=True)
     assert download.returncode == 0, download.stderr
-    wheel = next(tmp_path.glob("astral-3.2-*.whl"))
-    code = ("import datetime, json, astral; from timelapse.sun import sun_day, EVENTS\n"
-            "assert astral.__version__.startswith('3.'), astral.__version__\n"
+    wheel = os.pathsep.join(str(path) for path in sorted(tmp_path.glob("*.whl")))
+    # PyPI's astral 1.6.1 imports requests for its Google geocoder, which Debian's package drops.
+    stub = "import sys, types; sys.modules.setdefault('requests', types.ModuleType('requests'))\n"
+    code = ((stub if other == "1.6.1" else "") +
+            "import datetime, json, astral; from timelapse.sun import sun_day, EVENTS\n"
+            f"assert astral.__version__ == {other!r}, astral.__version__\n"
             "out = {}\n"
             "for lat, lon, day in ((59.91, 10.75, '2026-11-21'), (69.65, 18.96, '2026-12-15'),"
             " (69.65, 18.96, '2026-06-15'), (-33.87, 151.21, '2026-01-01')):\n"
@@ -201,7 +253,7 @@ def test_the_astral_2_and_3_api_gives_the_same_days(tmp_path):
             "    out[f'{lat} {day}'] = {e: d.times[e] and d.times[e].timestamp() for e in EVENTS}\n"
             "print(json.dumps(out))")
     env = cli_env()
-    env["PYTHONPATH"] = f"{wheel}:{env['PYTHONPATH']}"
+    env["PYTHONPATH"] = f"{wheel}{os.pathsep}{env['PYTHONPATH']}"
     newer = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                                       check=True).stdout)
     for key, events in newer.items():

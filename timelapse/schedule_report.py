@@ -64,6 +64,11 @@ def format_entry(entry):
         return head + f"around the clock ({_length(entry['hours'])}, {_offset(opens)})"
     if opens.time() == datetime.time() and closes.time() == datetime.time() and closes.date() > opens.date():
         return head + f"all day ({note or 'the sun stays on one side of that event'}; {_length(entry['hours'])})"
+    if opens.time() == datetime.time() and opens.date() == date and closes.date() > date:
+        # Open since before the day began (the event did not happen: the sun stayed up) and closing
+        # after midnight, as when the midnight sun ends: the whole day, then into the night.
+        return (head + f"all day and until {closes:%H:%M} next day  ({_offset(closes)}"
+                + (f"; {note}" if note else "") + f")  {_length(entry['hours'])}")
     until_day = "" if closes.date() == date else (" next day" if closes.date() == date + datetime.timedelta(days=1)
                                                    else f" {closes.date()}")
     return (head + f"{opens:%H:%M} to {closes:%H:%M}{until_day}  ({_offset(opens)}"

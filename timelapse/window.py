@@ -70,11 +70,19 @@ def _resolve(value, date):
 
 
 def horizon_note(date, location):
-    """Return "polar night" or "midnight sun" if the sun neither rises nor sets on ``date``, else None."""
+    """Return what the sun does at the horizon on ``date`` where it is unusual, else None.
+
+    "polar night" or "midnight sun": it neither rises nor sets. "midnight sun ends": it has not
+    risen because it had not set, and sets for the first time since (often just after midnight:
+    that sunset ends this day's daylight, so this day's window runs into the next).
+    """
     day = sun_day(date, location.latitude, location.longitude)
-    if day.times["sunrise"] is not None or day.times["sunset"] is not None:
-        return None
-    return "midnight sun" if day.lowest > ALTITUDE["sunrise"] else "polar night"
+    rises, sets = day.times["sunrise"] is not None, day.times["sunset"] is not None
+    if not rises and not sets:
+        return "midnight sun" if day.lowest > ALTITUDE["sunrise"] else "polar night"
+    if not rises and always_above(day, "sunrise"):
+        return "midnight sun ends"
+    return None
 
 
 def day_window(hours, location, date):
