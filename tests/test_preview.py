@@ -111,3 +111,42 @@ def test_one_slow_preview_on_a_busy_machine_does_not_stop_the_live_view(tmp_path
         client.close()
     finally:
         service.stop()
+
+
+class SlowSession:
+    """A camera session whose preview frames take ``cost`` seconds (a loaded machine, a slow Pi)."""
+
+    def __init__(self, cost):
+        self.cost, self.is_open, self.viewers, self.previews = cost, True, 0, []
+
+    def preview(self, focus):
+        self.previews.append(time.time())
+        time.sleep(self.cost)
+        return b"\xff\xd8 preview \xff\xd9"
+
+
+def test_previews_slower_than_the_interval_allows_still_reach_the_viewer_after_each_capture(tmp_path):
+    """A preview measured at 0.6 s never fits before a 1 s slot: it goes after each slot's capture instead
+    of waiting forever (what a loaded machine did to the web's live view)."""
+    from types import SimpleNamespace
+
+    from timelapse.preview import PreviewService
+
+    settings = SimpleNamespace(capture=SimpleNamespace(interval=1), web=SimpleNamespace(live_fps=5))
+    session = SlowSession(0.6)
+    service = PreviewService(str(tmp_path / "live.sock"), session, lambda: settings, lambda: None, lambda: True)
+    assert service.start()
+    try:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(str(tmp_path / "live.sock"))
+        client.sendall(b"live\n")
+        client.settimeout(10)  # a starved viewer fails here
+        frames = []
+        for _ in range(4):
+            length = struct.unpack(">I", client.recv(4, socket.MSG_WAITALL))[0]
+            frames.append(client.recv(length, socket.MSG_WAITALL))
+        client.close()
+    finally:
+        service.stop()
+    assert all(f.startswith(b"\xff\xd8") for f in frames)
+    print(f"preview starts after the slot (s): {[round(t % 1, 2) for t in session.previews]}")

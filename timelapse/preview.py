@@ -140,6 +140,7 @@ class PreviewService:
 
     def _produce(self):
         due = {"live": 0.0, "focus": 0.0}
+        held = False  # the last turn gave way to a slot's capture
         while not self.stopping:
             if not self.viewer_count():
                 self._release_if_opened()
@@ -153,10 +154,15 @@ class PreviewService:
                 self.wake.clear()
                 continue
             wait = self.clear_for(time.time())
-            if wait:
+            if wait and not held:
                 self._forget_slowly()
                 time.sleep(wait)
+                held = True
                 continue
+            # Having given way to a slot's capture, go: now is as far from the next slot as it gets. A
+            # preview that stays slower than the interval allows (a loaded machine, a slow Pi) would
+            # otherwise wait for ever, as the estimate never falls below half its measured cost.
+            held = False
             kind = kinds[0]
             rate = FOCUS_FPS if kind == "focus" else self.settings.web.live_fps
             due[kind] = max(due[kind] + 1.0 / rate, now)  # a frame held back for a slot: the next comes sooner
