@@ -357,3 +357,25 @@ def test_the_web_server_stops_cleanly_on_a_signal_with_a_live_viewer_connected(t
         server.stop()
     log = server.log_file.read_text()
     assert "timelapse web stopped" in log and "Traceback" not in log and "Warning" not in log, log
+
+
+def test_a_port_already_in_use_is_a_clear_error_naming_it_and_the_key(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        config = tmp_path / "timelapse.yml"
+        config.write_text(f"web: {{address: 127.0.0.1, port: {port}, auth: none}}\n"
+                          f"storage: {{output_dir: {tmp_path / 'images'}}}\n"
+                          f"daemon: {{status_file: {tmp_path / 'run' / 'status.json'}}}\n")
+        result = subprocess.run([sys.executable, "-m", "timelapse", "--config", str(config), "web"],
+                                capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"timelapse: error: web: cannot listen on 127.0.0.1 port {port}: Address already "
+                                     "in use; set web.port (or web.address) in the configuration, or stop what holds it")

@@ -11,6 +11,7 @@ import tornado.netutil
 import tornado.web
 
 from timelapse import config
+from timelapse.errors import TimelapseError
 from timelapse.logsetup import setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.preview import socket_path
@@ -72,7 +73,12 @@ class NotFound(tornado.web.RequestHandler):
 def listen(app, settings):
     """Bind web.address:web.port (every interface, IPv4 and IPv6 where present, for null); return the server."""
     server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=64 * 1024)
-    sockets = tornado.netutil.bind_sockets(settings.web.port, address=settings.web.address)
+    try:
+        sockets = tornado.netutil.bind_sockets(settings.web.port, address=settings.web.address)
+    except OSError as exc:  # in use, or an address this machine does not have
+        where = f"{settings.web.address or 'every interface'} port {settings.web.port}"
+        raise TimelapseError(f"web: cannot listen on {where}: {exc.strerror or exc}; set web.port "
+                             "(or web.address) in the configuration, or stop what holds it") from None
     server.add_sockets(sockets)
     return server, sockets
 
