@@ -377,5 +377,6 @@ def test_a_port_already_in_use_is_a_clear_error_naming_it_and_the_key(tmp_path):
         result = subprocess.run([sys.executable, "-m", "timelapse", "--config", str(config), "web"],
                                 capture_output=True, text=True, env=cli_env(), timeout=60)
     assert result.returncode == 1
-    assert result.stderr.strip() == (f"timelapse: error: web: cannot listen on 127.0.0.1 port {port}: Address already "
-                                     "in use; set web.port (or web.address) in the configuration, or stop what holds it")
+    assert result.stderr.strip() == (f"timelapse: error: web: cannot listen on 127.0.0.1 port {port}: Address "
+                                     "already in use; set web.port (or web.address) in the configuration, or stop "
+                                     "what holds it")
