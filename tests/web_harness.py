@@ -51,6 +51,7 @@ class WebServer:
             except OSError:
                 time.sleep(0.05)
         else:
+            self.stop()  # and the daemon with it: a failed start leaves no process behind
             raise AssertionError(f"the web server did not start:\n{self.log_file.read_text()}")
         self.base = f"http://127.0.0.1:{self.port}"
 
