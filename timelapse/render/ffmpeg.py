@@ -22,6 +22,10 @@ from timelapse.imagefile import DamagedImage, decode_reduced
 TEMP = re.compile(r"^\..+\.(\d+)\.tmp(?:\.\w+)?$")  # ".2026-11-21.mp4.<pid>.tmp.mp4"
 
 
+# How ffmpeg 5.1 ("Error while decoding stream") and 7.1 ("Error submitting packet to decoder: Invalid
+# data found ...") say that a frame could not be decoded.
+DECODE_ERRORS = ("Error while decoding stream", "Error submitting packet to decoder")
+
 def ffmpeg_binary():
     """Return the path of ffmpeg; raise ToolMissing naming the package if it is not installed."""
     return require_program("ffmpeg", "rendering needs it")
@@ -103,6 +107,9 @@ def command(binary, list_file, output, size, fps, quality, deflicker, small=Fals
         shift = lowres(source or size, size)
         decode = ["-threads", "1"] + (["-lowres", str(shift)] if shift else [])
     line = [binary, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
+            # ffmpeg 7 gives up on a run once over 2/3 of the frames fail to decode (5.1 never did):
+            # damaged frames are dropped one by one whatever their share, and none at all is "nothing to render".
+            "-max_error_rate", "1",
             # -r before -i: timestamps are made at this rate, so no frame is dropped or duplicated.
             "-r", f"{fps:g}", "-f", "concat", "-safe", "0",
             # A frame whose body is broken (only a decode tells) is dropped, not encoded half grey.
@@ -241,11 +248,12 @@ def run(line, output, total, progress=None):
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         progress.finish()
-    if code != 0:
+    undecodable = any(text in errors for text in DECODE_ERRORS)
+    if code != 0 or encoded == 0:
         temp.unlink(missing_ok=True)
         if code < 0:
             raise TimelapseError(killed(code, output, kills_before, oom_kills()))
-        if encoded == 0 and "Error while decoding stream" in errors:
+        if encoded == 0 and (code == 0 or undecodable):
             raise NothingToRender(f"none of the {total} frame(s) could be decoded (damaged JPEGs)")
         last = " / ".join(errors.strip().splitlines()[-3:]) or f"exit status {code}"
         raise TimelapseError(f"ffmpeg failed: {last}")
