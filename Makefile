@@ -6,7 +6,8 @@ CLEAN_ENV := env PATH=/usr/sbin:/usr/bin:/sbin:/bin
 VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
 DEB := dist/timelapse_$(VERSION)_all.deb
 # NOCHECK=1: build without the test run and without the test-only build dependencies.
-PROFILE := $(if $(NOCHECK),-P nocheck)
+# One word: dpkg-buildpackage refuses `-P nocheck` (apt-get build-dep and dpkg-checkbuilddeps take both).
+PROFILE := $(if $(NOCHECK),-Pnocheck)
 # What the tests need beyond the build dependencies in debian/control.
 TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg
 PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
