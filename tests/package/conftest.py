@@ -109,7 +109,7 @@ class Chroot:
 
     def remove(self):
         """Delete the tree (and the temporary directory holding it)."""
-        shutil.rmtree(self.work or self.root, ignore_errors=True)
+        subprocess.run(["rm", "-rf", "--one-file-system", str(self.work or self.root)], check=False)
 
     def _nspawn(self, *extra):
         return ["systemd-nspawn", "-q", "--register=no", "--keep-unit", "--console=pipe", "-D", str(self.root),
@@ -267,7 +267,7 @@ def trixie_dev():
         subprocess.run(["cp", "-a", "--reflink=auto", str(dev_tree("trixie")), str(work / "root")], check=True)
         yield Chroot(work / "root", "trixie", work=work)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        subprocess.run(["rm", "-rf", "--one-file-system", str(work)], check=False)
 
 
 def footprint(apt_output):
