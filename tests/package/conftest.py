@@ -25,6 +25,7 @@ INCLUDE = "systemd,systemd-sysv,dbus,man-db"
 MAX_AGE = 7 * 24 * 3600
 HOST_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
 CLEAN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 
 
 def host_codename():
@@ -265,7 +266,15 @@ def trixie_dev():
     work = Path(tempfile.mkdtemp(prefix="timelapse-trixie-dev-", dir="/var/tmp"))
     try:
         subprocess.run(["cp", "-a", "--reflink=auto", str(dev_tree("trixie")), str(work / "root")], check=True)
-        yield Chroot(work / "root", "trixie", work=work)
+        box = Chroot(work / "root", "trixie", work=work)
+        # This machine's own certificate authorities (a network that inspects TLS), as its apt
+        # sources: the suite downloads astral 3.2 from PyPI.
+        local = sorted(LOCAL_CAS.glob("*.crt"))
+        if local:
+            for cert in local:
+                shutil.copy(cert, box.path(str(LOCAL_CAS)))
+            box.run("update-ca-certificates")
+        yield box
     finally:
         subprocess.run(["rm", "-rf", "--one-file-system", str(work)], check=False)
 
