@@ -42,6 +42,7 @@ def test_install_without_recommends_and_check_config(arm64, deb):
     shutil.copy(deb, arm64.path("/srv") / deb.name)
     arm64.run(f"apt-get install -y -q --no-install-recommends /srv/{deb.name}", timeout=3600)
     assert arm64.run("timelapse check-config").stdout.startswith("OK: /etc/timelapse/timelapse.yml")
+    arm64.run("install -d -o timelapse -g timelapse /srv/images")
     arm64.path("/srv/synthetic.yml").write_text(
         "camera: {source: synthetic, warmup: 0, resolution: [640, 360]}\n"
         "capture: {interval: 2}\n"
@@ -93,4 +94,4 @@ def test_one_web_request(arm64):
         "    except OSError: time.sleep(0.5)\n"
         "\"; pkill -INT -f 'timelapse --config /srv/synthetic.yml web'; cat /srv/web.log", timeout=900)
     print(result.stdout)
-    assert result.stdout.startswith("200 ")
+    assert "\n200 b'{" in result.stdout and "synthetic test pattern" in result.stdout
