@@ -6,17 +6,20 @@ CLEAN_ENV := env PATH=/usr/sbin:/usr/bin:/sbin:/bin
 VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
 DEB := dist/timelapse_$(VERSION)_all.deb
 # NOCHECK=1: build without the test run and without the test-only build dependencies.
-PROFILE := $(if $(NOCHECK),-P nocheck)
+# One word: dpkg-buildpackage refuses `-P nocheck` (apt-get build-dep and dpkg-checkbuilddeps take both).
+PROFILE := $(if $(NOCHECK),-Pnocheck)
 # What the tests need beyond the build dependencies in debian/control.
 TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg
 PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: help build-deps deps test check deb lint package-test install demo bench bench-smoke clean
+.PHONY: help build-deps deps test check check-arm64 deb lint package-test install demo bench bench-smoke clean
 
 help:
 	@echo "make deps          install build and test dependencies (root; build-deps: only what building needs)"
 	@echo "make test          fast test suite (unit and integration, no root needed)"
-	@echo "make check         everything CI runs: tests, .deb build, lintian, package tests (root), bench smoke"
+	@echo "make check         everything CI runs: tests, .deb build, lintian, package tests on bookworm and"
+	@echo "                   trixie roots (root; the README's install, the suite on trixie), bench smoke"
+	@echo "make check-arm64   the .deb on a trixie arm64 root under qemu-user-static (root; slow, not in check)"
 	@echo "make lint          lintian on the .deb"
 	@echo "make deb           build $(DEB)"
 	@echo "make install       build the .deb and apt install it; the service starts (root)"
@@ -54,9 +57,18 @@ $(DEB): $(shell git ls-files 2>/dev/null | grep -v '^tests/package/' || find tim
 lint: deps $(DEB)
 	lintian --fail-on error,warning --no-tag-display-limit $(DEB)
 
+# Debootstrap roots of bookworm and trixie (cached in /var/cache/timelapse-test): the README's
+# install, install/boot/upgrade/purge of the .deb on each, the suite and lintian on trixie.
 package-test: deps $(DEB)
 	@[ "$$(id -u)" = 0 ] || { echo "package tests need root (chroot, systemd-nspawn): sudo make package-test"; exit 1; }
-	TIMELAPSE_DEB=$(CURDIR)/$(DEB) $(PYTEST) -v -rP tests/package
+	TIMELAPSE_DEB=$(CURDIR)/$(DEB) $(PYTEST) -v -rP --durations=0 tests/package --ignore=tests/package/test_arm64.py
+
+# The Pi's architecture, emulated: slow, so not part of `make check`.
+check-arm64: deps $(DEB)
+	@[ "$$(id -u)" = 0 ] || { echo "the arm64 check needs root (debootstrap, binfmt_misc): sudo make check-arm64"; exit 1; }
+	@dpkg-query -W -f='$${Status}' qemu-user-static 2>/dev/null | grep -q 'ok installed' || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-user-static
+	TIMELAPSE_DEB=$(CURDIR)/$(DEB) $(PYTEST) -v -rP --durations=0 tests/package/test_arm64.py
 
 # The .deb build runs the suite again, under Debian's interpreter from the build tree;
 # package-test includes lintian.

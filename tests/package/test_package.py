@@ -13,6 +13,10 @@ from conftest import footprint
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "/etc/timelapse/timelapse.yml"
+# Where systemd 252 (bookworm) and 257 (trixie) both read units and both lintians accept them.
+UNIT_DIR = "/usr/lib/systemd/system"
+UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
+         "timelapse-render.timer")
 
 
 def deb_field(deb, field):
@@ -23,6 +27,15 @@ def control_file(deb, name):
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["dpkg-deb", "-e", str(deb), tmp], check=True)
         return (Path(tmp) / name).read_text()
+
+
+def test_units_are_where_both_suites_find_them(deb):
+    listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
+    paths = [line.split()[-1].lstrip(".") for line in listing.splitlines()]
+    assert sorted(p for p in paths if p.startswith(UNIT_DIR + "/") and not p.endswith("/")) == \
+        sorted(f"{UNIT_DIR}/{unit}" for unit in UNITS)
+    aliased = [p for p in paths if re.match(r"/(lib|lib64|bin|sbin)(/|$)", p)]
+    assert aliased == []  # trixie's lintian: aliased-location
 
 
 def test_lintian_is_clean(deb):
@@ -84,16 +97,12 @@ def test_manuals_render(chroot):
         assert chroot.run(f"MANWIDTH=80 man --warnings {page} 2>&1 >/dev/null").stdout == ""  # groff is silent
 
 
-UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
-         "timelapse-render.timer")
-
-
 def test_units_verify_cleanly_and_services_are_hardened(chroot):
-    paths = " ".join(f"/lib/systemd/system/{unit}" for unit in UNITS)
+    paths = " ".join(f"{UNIT_DIR}/{unit}" for unit in UNITS)
     verify = chroot.run(f"systemd-analyze verify {paths} 2>&1", check=False)
     assert verify.stdout.strip() == "" and verify.returncode == 0, verify.stdout
     for unit in (u for u in UNITS if u.endswith(".service")):
-        security = chroot.run(f"systemd-analyze security --offline=yes /lib/systemd/system/{unit} 2>&1", check=False)
+        security = chroot.run(f"systemd-analyze security --offline=yes {UNIT_DIR}/{unit} 2>&1", check=False)
         rating = float(re.search(rf"Overall exposure level for {unit}: ([\d.]+)", security.stdout).group(1))
         print(f"systemd-analyze security rating of {unit}: {rating}")
         assert rating <= 2.5, security.stdout
