@@ -60,10 +60,16 @@ def status(args):
         from timelapse.sync.state import summary
 
         sync = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
+    from timelapse.alerts.channels import configured
+    from timelapse.alerts.store import channel_health, format_health
+
+    channels = configured(settings)
+    health = channel_health(settings.storage.output_dir) if channels else None
     if args.json:
-        print(json.dumps(dict(current or {}, sync=sync) if sync else current, indent=1, sort_keys=True))
+        shown = dict(current or {}, sync=sync) if sync else current
+        print(json.dumps(dict(shown or {}, alerts=health) if channels else shown, indent=1, sort_keys=True))
     else:
-        print(format_status(current, path, sync=sync))
+        print("\n".join([format_status(current, path, sync=sync)] + (format_health(health, channels) if channels else [])))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if daemon_running(current) else EXIT_NOT_RUNNING
 
