@@ -8,7 +8,7 @@ DEB := dist/timelapse_$(VERSION)_all.deb
 # NOCHECK=1: build without the test run and without the test-only build dependencies.
 PROFILE := $(if $(NOCHECK),-P nocheck)
 # What the tests need beyond the build dependencies in debian/control.
-TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg
+TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg mosquitto python3-aiosmtpd python3-paho-mqtt prometheus
 PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help build-deps deps test check deb lint package-test install demo bench bench-smoke clean

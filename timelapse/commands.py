@@ -32,7 +32,34 @@ def check_config(args):
             print(f"  sync: to {settings.sync.remote} every {_interval_text(settings.sync.every)}")
         except ConfigError as exc:
             print(f"timelapse: warning: {exc}", file=sys.stderr)
+    _check_alerts(settings)
     return 0
+
+
+def _check_alerts(settings):
+    """Print the alert channels; warn (capture does not need them) of a missing password file or paho."""
+    import sys
+
+    from timelapse.alerts.channels import configured, read_password
+    from timelapse.errors import ConfigError
+
+    names = configured(settings)
+    if not names:
+        return
+    print(f"  alerts: {', '.join(names)}" + (f", daily report at {settings.alerts.daily_report}"
+                                              if settings.alerts.daily_report else ""))
+    try:
+        read_password(settings)
+    except ConfigError as exc:
+        print(f"timelapse: warning: {exc}", file=sys.stderr)
+    if "mqtt" in names:
+        from timelapse.alerts.channels.base import ChannelError
+        from timelapse.alerts.channels.mqtt import load_paho
+
+        try:
+            load_paho()
+        except ChannelError as exc:
+            print(f"timelapse: warning: {exc}", file=sys.stderr)
 
 
 def status(args):

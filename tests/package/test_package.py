@@ -39,7 +39,7 @@ def test_relationships_are_as_the_spec_says(deb):
                     "python3-tornado", "python3-prometheus-client", "adduser"):
         assert package in depends
     assert "python3-opencv" not in depends  # only as the alternative: a Pi with picamera2 never pulls it
-    assert deb_field(deb, "Recommends") == "ffmpeg, rclone"
+    assert deb_field(deb, "Recommends") == "ffmpeg, rclone, python3-paho-mqtt"
     assert deb_field(deb, "Suggests") == "python3-opencv"
     assert deb_field(deb, "Architecture") == "all"
     assert deb_field(deb, "Section") == "misc"
@@ -84,7 +84,7 @@ def test_manuals_render(chroot):
         assert chroot.run(f"MANWIDTH=80 man --warnings {page} 2>&1 >/dev/null").stdout == ""  # groff is silent
 
 
-UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
+UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-alerts.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
          "timelapse-render.timer")
 
 
