@@ -2,6 +2,7 @@
 a mosquitto broker and a paho subscriber that records every message (retained ones too),
 and the `timelapse alerts` process itself."""
 
+import getpass
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -80,11 +82,13 @@ class SmtpSink:
 
         def authenticate(server, session, envelope, mechanism, auth_data):
             ok = auth_data.login.decode() == user and auth_data.password.decode() == password
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # False: the server answers 535 itself
 
         extra = dict(authenticator=authenticate, auth_require_tls=False, auth_required=True) if password else {}
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **extra)
-        self.controller.start()
+        with warnings.catch_warnings():  # AUTH without TLS: on loopback, for the test
+            warnings.simplefilter("ignore", UserWarning)
+            self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **extra)
+            self.controller.start()
 
     def close(self):
         self.controller.stop()
@@ -97,9 +101,13 @@ class Mosquitto:
         self.dir, self.port = Path(directory), port or free_port()
         self.config = self.dir / "mosquitto.conf"
         self.config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        # As root, mosquitto would drop to user mosquitto, who cannot read a pytest directory.
+        self.user = f"user {getpass.getuser()}\n"
         self.process = None
 
     def start(self):
+        if self.user not in self.config.read_text():
+            self.config.write_text(self.config.read_text() + self.user)
         self.process = subprocess.Popen(["/usr/sbin/mosquitto", "-c", str(self.config)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(self._listening, 10, "mosquitto to listen")
