@@ -129,13 +129,16 @@ class Mosquitto:
 class MqttRecorder:
     """A paho subscriber (either API version) recording (topic, payload, retain) of every message."""
 
+    count = 0
+
     def __init__(self, port, topics=("#",)):
         import paho.mqtt.client as paho
 
         from timelapse.alerts.channels.mqtt import make_client
 
         self.messages, self.lock = [], threading.Lock()
-        self.client = make_client(paho, f"recorder-{os.getpid()}-{port}")
+        MqttRecorder.count += 1  # a client id of its own: the broker drops a client whose id is taken
+        self.client = make_client(paho, f"recorder-{os.getpid()}-{MqttRecorder.count}")
         self.client.on_connect = lambda client, *args: [client.subscribe(topic, qos=1) for topic in topics]
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 2)

@@ -52,6 +52,7 @@ class Collector:
         self.unit_state = unit_state
         self.clock = clock or (lambda: datetime.datetime.now().timestamp())
         self.restarts = deque(maxlen=32)  # (epoch, NRestarts)
+        self.last_seen = None  # (last_image, last_good) as last reported
 
     def collect(self, watching_since=None):
         """Return a Snapshot of now."""
@@ -69,6 +70,10 @@ class Collector:
                 snap.last_good = os.stat(snap.last_image).st_mtime
             except OSError:
                 pass
+        if snap.last_image:
+            self.last_seen = (snap.last_image, snap.last_good)
+        elif self.last_seen:  # a daemon just restarted has none yet: the last one it wrote still is
+            snap.last_image, snap.last_good = self.last_seen
         try:
             snap.disk = disk_usage(settings.storage.output_dir)
         except OSError:

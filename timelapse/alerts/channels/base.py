@@ -109,7 +109,9 @@ class Channel:
                     log.warning("alerts: %s failed, retrying in %.0f s: %s", self.name, delay, error)
                 self._set_health(ok=False, error=error, since=self.health["since"] if not self.health["ok"]
                                  else iso(time.time()), next_retry=iso(time.time() + delay))
-                self._stop.wait(delay)
+                # A new message or a connection back (MQTT) ends the wait early.
+                self._wake.wait(delay)
+                self._wake.clear()
                 delay = min(delay * 2, self.backoff[1])
                 continue
             delay = self.backoff[0]
