@@ -124,14 +124,15 @@ def test_clock_unsynchronized_waits_an_hour_and_render_needs_systemd(tmp_path):
 
 def test_a_unit_in_a_restart_loop_is_not_running_though_active_now(tmp_path):
     settings = config.defaults()
-    clock = iter(range(0, 1000, 30))
     counts = iter([0, 1, 2, 3])
-    collector = Collector(settings, unit_state=lambda unit: {"ActiveState": "active", "SubState": "running",
-                                                              "NRestarts": next(counts)} if unit == "timelapse.service"
-                          else None, clock=lambda: float(next(clock)))
-    seen = [collector._daemon({}, collector.clock()) for _ in range(4)]
+    collector = Collector(settings)
+    seen = [collector._daemon({}, float(when), {"ActiveState": "active", "SubState": "running",
+                                                "NRestarts": next(counts)}) for when in (0, 30, 60, 90)]
     assert [running for running, _ in seen] == [True, True, True, False]
     assert "restarting in a loop (3 restarts" in seen[-1][1]
+    # and without systemd, the status file's pid decides
+    assert collector._daemon({"pid": 2 ** 22 + 1, "state": "capturing"}, 100.0, None) == \
+        (False, f"the daemon (pid {2 ** 22 + 1}) is gone")
 
 
 def test_messages_are_short_local_and_name_the_camera_and_the_next_command(tmp_path):
@@ -224,3 +225,17 @@ def test_alerts_without_a_channel_is_idle_and_silent(tmp_path, write_config):
 def test_alerts_test_without_a_channel_says_how_to_set_one(write_config):
     result = run_cli("--config", write_config(""), "alerts", "--test")
     assert result.returncode == 1 and "no alert channel is configured" in result.stderr
+
+
+def test_systemctl_show_output_of_two_units_is_read_per_unit():
+    from timelapse.alerts.units import describe, is_running, parse_show
+
+    text = ("Id=timelapse.service\nLoadState=loaded\nActiveState=activating\nSubState=auto-restart\n"
+            "Result=exit-code\nNRestarts=4\nExecMainStatus=1\n\n"
+            "Id=timelapse-render.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n"
+            "Result=success\nNRestarts=0\nExecMainStatus=0\n")
+    states = parse_show(text, ("timelapse.service", "timelapse-render.service"))
+    assert states["timelapse-render.service"] is None  # not installed: the status file decides
+    daemon = states["timelapse.service"]
+    assert daemon["NRestarts"] == 4 and not is_running(daemon)
+    assert describe("timelapse.service", daemon) == "timelapse.service activating, restarting (exit-code)"

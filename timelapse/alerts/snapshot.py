@@ -47,9 +47,9 @@ class Snapshot:
 class Collector:
     """Make Snapshots; remembers the daemon unit's restart counts to see a restart loop."""
 
-    def __init__(self, settings, unit_state=units.unit_state, clock=None):
+    def __init__(self, settings, unit_states=units.unit_states, clock=None):
         self.settings = settings
-        self.unit_state = unit_state
+        self.unit_states = unit_states
         self.clock = clock or (lambda: datetime.datetime.now().timestamp())
         self.restarts = deque(maxlen=32)  # (epoch, NRestarts)
         self.last_seen = None  # (last_image, last_good) as last reported
@@ -58,7 +58,8 @@ class Collector:
         """Return a Snapshot of now."""
         settings, now = self.settings, self.clock()
         status = status_file.read_status(settings.daemon.status_file) or {}
-        running, why = self._daemon(status, now)
+        unit_states = self.unit_states((DAEMON_UNIT, RENDER_UNIT))
+        running, why = self._daemon(status, now, unit_states[DAEMON_UNIT])
         snap = Snapshot(now=now, settings=settings, status=status, running=running, why_down=why,
                         watching_since=watching_since)
         snap.stale = running and bool(status) and status_file.is_stale(
@@ -82,11 +83,10 @@ class Collector:
             from timelapse.sync.state import SyncState
 
             snap.sync = SyncState(settings.storage.output_dir).last_run
-        snap.render = self.unit_state(RENDER_UNIT)
+        snap.render = unit_states[RENDER_UNIT]
         return snap
 
-    def _daemon(self, status, now):
-        unit = self.unit_state(DAEMON_UNIT)
+    def _daemon(self, status, now, unit):
         if unit is not None:
             self.restarts.append((now, unit["NRestarts"]))
             recent = [count for when, count in self.restarts if now - when <= RESTART_LOOP[1]]

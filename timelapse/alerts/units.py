@@ -4,32 +4,49 @@ Where systemd is not running (a container, a test machine, a daemon started by h
 is not installed, the answer is None and the callers fall back to the status file.
 """
 
+import os
 import subprocess
 
 PROPERTIES = ("LoadState", "ActiveState", "SubState", "Result", "NRestarts", "ExecMainStatus")
 
 
-def unit_state(unit, timeout=10):
-    """Return {property: value} of ``unit`` (e.g. "timelapse.service"), or None if systemd cannot say.
+def systemd_running():
+    """Return True if systemd is the init system (sd_booted(3): /run/systemd/system exists)."""
+    return os.path.isdir("/run/systemd/system")
 
-    Values are strings as systemctl prints them; NRestarts is an int. None also when the unit is
-    not installed (LoadState not-found), so that a daemon run by hand is judged by its status file.
+
+def unit_states(names, timeout=10):
+    """Return {unit: {property: value} or None} for ``names`` (e.g. "timelapse.service"), in one call.
+
+    Values are strings as systemctl prints them; NRestarts is an int. A unit is None when systemd
+    cannot say (not the init system, no D-Bus) or the unit is not installed (LoadState not-found),
+    so that a daemon run by hand is judged by its status file.
     """
+    unknown = {name: None for name in names}
+    if not systemd_running():
+        return unknown  # no process spawned on each check where it cannot help
     try:
-        result = subprocess.run(["systemctl", "show", unit, "-p", ",".join(PROPERTIES)],
+        result = subprocess.run(["systemctl", "show", *names, "-p", ",".join(("Id",) + PROPERTIES)],
                                 capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired):
-        return None
+        return unknown
     if result.returncode != 0:
-        return None  # "System has not been booted with systemd", no D-Bus
-    state = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
-    if state.get("LoadState") != "loaded":
-        return None
-    try:
-        state["NRestarts"] = int(state.get("NRestarts") or 0)
-    except ValueError:
-        state["NRestarts"] = 0
-    return state
+        return unknown
+    return parse_show(result.stdout, names)
+
+
+def parse_show(text, names):
+    """Return {unit: state or None} from `systemctl show UNIT... -p Id,...` output (blocks per unit)."""
+    unknown = {name: None for name in names}
+    for block in text.split("\n\n"):
+        state = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        if state.get("Id") in unknown and state.get("LoadState") == "loaded":
+            try:
+                state["NRestarts"] = int(state.get("NRestarts") or 0)
+            except ValueError:
+                state["NRestarts"] = 0
+            unknown[state["Id"]] = state
+    return unknown
 
 
 def is_running(state):
