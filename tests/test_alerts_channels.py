@@ -64,7 +64,7 @@ def test_a_server_without_starttls_and_a_closed_port_are_said_in_words(tmp_path)
     closed = run_cli("--config", write(tmp_path, email(free_port())), "alerts", "--test")
     assert "email: FAILED: connection refused by 127.0.0.1:" in closed.stdout
     unknown = run_cli("--config", write(tmp_path, "  webhook: http://no-such-host.invalid/x\n"), "alerts", "--test")
-    assert "webhook: FAILED: unknown host" in unknown.stdout
+    assert "webhook: FAILED: unknown host no-such-host.invalid (check the name" in unknown.stdout, unknown.stdout
 
 
 def test_the_webhook_posts_the_documented_json(tmp_path):
@@ -178,3 +178,17 @@ def test_mqtt_without_paho_names_the_package(tmp_path):
     assert result.returncode == 0
     assert "alerts.mqtt needs python3-paho-mqtt: sudo apt install python3-paho-mqtt" in result.stderr
     assert issubclass(ChannelError, Exception) and mqtt.INSTALL == "sudo apt install python3-paho-mqtt"
+
+
+def test_a_user_and_token_in_the_webhook_url_become_basic_auth(tmp_path):
+    import base64
+
+    hook = WebhookServer()
+    try:
+        url = hook.url.replace("http://", "http://me:tk_secret@")
+        result = run_cli("--config", write(tmp_path, f"  webhook: {{url: '{url}', format: ntfy}}\n"), "alerts", "--test")
+    finally:
+        hook.close()
+    assert result.returncode == 0, result.stdout
+    (headers, _, _), = hook.posts
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"me:tk_secret").decode()

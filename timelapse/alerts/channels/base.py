@@ -11,6 +11,7 @@ import socket
 import ssl
 import threading
 import time
+import urllib.parse
 
 from timelapse.alerts.messages import iso
 
@@ -32,7 +33,8 @@ def in_words(exc, where):
     if isinstance(exc, ssl.SSLError):
         return f"TLS with {where} failed ({exc.reason or exc})"
     if isinstance(exc, socket.gaierror):
-        return f"unknown host {where.rsplit(':', 1)[0]} (check the name, and the DNS of this machine)"
+        host = urllib.parse.urlsplit(where).hostname if "://" in where else where.rsplit(":", 1)[0]
+        return f"unknown host {host} (check the name, and the DNS of this machine)"
     if isinstance(exc, ConnectionRefusedError):
         return f"connection refused by {where} (is the server running, and the port right?)"
     if isinstance(exc, (TimeoutError, socket.timeout)):
