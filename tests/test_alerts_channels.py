@@ -192,3 +192,4 @@ def test_a_user_and_token_in_the_webhook_url_become_basic_auth(tmp_path):
     assert result.returncode == 0, result.stdout
     (headers, _, _), = hook.posts
     assert headers["Authorization"] == "Basic " + base64.b64encode(b"me:tk_secret").decode()
+    assert "tk_secret" not in result.stdout  # never in logs or the status

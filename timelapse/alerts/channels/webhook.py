@@ -33,7 +33,9 @@ class Webhook(Channel):
     name = "webhook"
 
     def describe(self):
-        return self.settings["url"]
+        """Return the URL without a user or token in it (it goes to logs and the status)."""
+        parts = urllib.parse.urlsplit(self.settings["url"])
+        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
 
     def request(self, message):
         """Return (headers, body) of the POST for ``message``."""
