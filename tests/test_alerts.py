@@ -239,3 +239,24 @@ def test_systemctl_show_output_of_two_units_is_read_per_unit():
     daemon = states["timelapse.service"]
     assert daemon["NRestarts"] == 4 and not is_running(daemon)
     assert describe("timelapse.service", daemon) == "timelapse.service activating, restarting (exit-code)"
+
+
+def test_channel_health_reaches_the_web_status_and_timelapse_status(tmp_path, write_config):
+    from types import SimpleNamespace
+
+    from timelapse.web.handlers.status import current_status
+
+    path = write_config(f"storage: {{output_dir: {tmp_path}}}\ndaemon: {{status_file: {tmp_path}/status.json}}\n"
+                        "alerts: {webhook: http://127.0.0.1:9/x, email: {to: a@example.org, from: b@example.org, "
+                        "host: 127.0.0.1}}\n")
+    settings = config.load(str(path))
+    Store(tmp_path).write("channels", {"webhook": {"ok": False, "error": "connection refused by 127.0.0.1:9",
+                                                   "since": "2026-06-01T10:00:00+00:00", "pending": 2,
+                                                   "next_retry": "2026-06-01T10:05:00+00:00"}})
+    shown = current_status(SimpleNamespace(settings=settings))["alerts"]
+    assert shown == {"email": None, "webhook": {"ok": False, "error": "connection refused by 127.0.0.1:9",
+                                                "since": "2026-06-01T10:00:00+00:00", "pending": 2,
+                                                "next_retry": "2026-06-01T10:05:00+00:00"}}
+    text = run_cli("--config", path, "status").stdout
+    assert "  alerts:            email not started (is timelapse-alerts.service running?" in text
+    assert "webhook FAILING since 2026-06-01T10:00:00+00:00, 2 message(s) waiting" in text
