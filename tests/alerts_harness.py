@@ -16,12 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from conftest import cli_env
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from web_harness import free_port  # noqa: F401 (the alert tests import it from here)
 
 
 def wait_until(predicate, timeout, what):
