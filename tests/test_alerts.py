@@ -260,3 +260,15 @@ def test_channel_health_reaches_the_web_status_and_timelapse_status(tmp_path, wr
     text = run_cli("--config", path, "status").stdout
     assert "  alerts:            email not started (is timelapse-alerts.service running?" in text
     assert "webhook FAILING since 2026-06-01T10:00:00+00:00, 2 message(s) waiting" in text
+
+
+def test_without_a_status_the_newest_image_on_disk_is_the_last_good_one(tmp_path):
+    from timelapse.alerts.snapshot import newest_image
+
+    assert newest_image(tmp_path) == (None, None)
+    for day, names in (("2026/05/31", ["235959.jpg"]), ("2026/06/01", ["080000.jpg", "120000.jpg", ".x.tmp"]),
+                       ("2026/06/02", [])):
+        (tmp_path / day).mkdir(parents=True)
+        for name in names:
+            (tmp_path / day / name).write_bytes(b"\xff\xd8")
+    assert newest_image(tmp_path)[0] == str(tmp_path / "2026/06/01/120000.jpg")

@@ -73,7 +73,8 @@ class Watcher:
         for channel in self.channels:
             channel.on_health = self._write_health
             channel.start()
-        self._write_health()
+        if names:
+            self._write_health()
         return names
 
     def _write_health(self):
@@ -130,8 +131,7 @@ class Watcher:
         snap = collector.collect(watching_since=engine.watching_since(collector.clock()))
         for transition in engine.evaluate(snap):
             message = messages.compose(transition, snap, self.camera)
-            log.warning("alerts: %s", message["message"]) if transition.state == "firing" else \
-                log.info("alerts: %s", message["message"])
+            log.log(logging.WARNING if transition.state == "firing" else logging.INFO, "alerts: %s", message["message"])
             self.dispatch(message)
         firing = engine.firing()
         for channel in self.channels:

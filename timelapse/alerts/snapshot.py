@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from timelapse import status as status_file
 from timelapse.alerts import units
-from timelapse.storage import disk_usage
+from timelapse.storage import day_dirs, disk_usage
 
 DAEMON_UNIT = "timelapse.service"
 RENDER_UNIT = "timelapse-render.service"
@@ -44,6 +44,20 @@ class Snapshot:
     watching_since: float = None  # when alerts first watched this camera
 
 
+def newest_image(root):
+    """Return (path, mtime) of the newest image under ``root``, or (None, None); lists directories only
+    back to the newest day that has one (done only when the status names none)."""
+    for day in reversed(list(day_dirs(root))):
+        try:
+            names = sorted(name for name in os.listdir(day.path) if name.endswith(".jpg") and name[0] != ".")
+            if names:
+                path = os.path.join(day.path, names[-1])
+                return path, os.stat(path).st_mtime
+        except OSError:
+            continue
+    return None, None
+
+
 class Collector:
     """Make Snapshots; remembers the daemon unit's restart counts to see a restart loop."""
 
@@ -71,10 +85,9 @@ class Collector:
                 snap.last_good = os.stat(snap.last_image).st_mtime
             except OSError:
                 pass
-        if snap.last_image:
-            self.last_seen = (snap.last_image, snap.last_good)
-        elif self.last_seen:  # a daemon just restarted has none yet: the last one it wrote still is
-            snap.last_image, snap.last_good = self.last_seen
+        if not snap.last_image:  # a daemon stopped (no status) or just restarted: the last one it wrote
+            snap.last_image, snap.last_good = self.last_seen or newest_image(settings.storage.output_dir)
+        self.last_seen = (snap.last_image, snap.last_good) if snap.last_image else None
         try:
             snap.disk = disk_usage(settings.storage.output_dir)
         except OSError:
