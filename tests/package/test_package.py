@@ -285,8 +285,7 @@ class Hook(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         with open("/root/hooks.jsonl", "ab") as out:
-            out.write(body + b"
-")
+            out.write(body + bytes([10]))  # one JSON document a line
         self.send_response(200)
         self.end_headers()
 http.server.HTTPServer(("127.0.0.1", 8765), Hook).serve_forever()
