@@ -275,6 +275,8 @@ CFG=/etc/timelapse/timelapse.yml
 cp $CFG /root/shipped.yml
 echo "alerts_enabled=$(systemctl is-enabled timelapse-alerts)"
 wait_for 30 '[ "$(systemctl is-active timelapse-alerts)" = active ]'
+# Type=simple is "active" from the fork: wait until Python runs (as its user) and has said it is idle.
+wait_for 30 'journalctl -u timelapse-alerts --no-pager -o cat | grep -q "no channel configured"'
 echo "alerts_active=$(systemctl is-active timelapse-alerts) $(stat -c %U /proc/$(systemctl show -p MainPID --value timelapse-alerts))"
 echo "alerts_idle=$(journalctl -u timelapse-alerts --no-pager -o cat | grep -c 'no channel configured')"
 echo "alerts_dir=$(stat -c %U:%a /var/lib/timelapse/.alerts)"
