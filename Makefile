@@ -9,7 +9,7 @@ DEB := dist/timelapse_$(VERSION)_all.deb
 # One word: dpkg-buildpackage refuses `-P nocheck` (apt-get build-dep and dpkg-checkbuilddeps take both).
 PROFILE := $(if $(NOCHECK),-Pnocheck)
 # What the tests need beyond the build dependencies in debian/control.
-TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg
+TEST_PACKAGES := lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg mosquitto python3-aiosmtpd python3-paho-mqtt prometheus
 PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help build-deps deps test check check-arm64 deb lint package-test install demo bench bench-smoke clean
@@ -50,7 +50,7 @@ deb: build-deps $(DEB)
 
 $(DEB): $(shell git ls-files 2>/dev/null | grep -v '^tests/package/' || find timelapse debian -type f)
 	rm -f ../timelapse_$(VERSION)_*
-	$(CLEAN_ENV) DEB_BUILD_OPTIONS="$(if $(NOCHECK),nocheck)" dpkg-buildpackage -us -uc -b $(PROFILE)
+	$(CLEAN_ENV) DEB_BUILD_OPTIONS="$(if $(NOCHECK),nocheck)" dpkg-buildpackage -us -uc -b $(if $(NOCHECK),--build-profiles=nocheck)
 	mkdir -p dist
 	mv ../timelapse_$(VERSION)_all.deb ../timelapse_$(VERSION)_*.buildinfo ../timelapse_$(VERSION)_*.changes dist/
 

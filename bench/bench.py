@@ -28,6 +28,7 @@ from render_bench import render_runs, small_machine_runs  # noqa: E402
 from web_bench import sign_in_and_no_daemon_figures, web_figures  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
 from exposure_bench import exposure_figures, exposure_rows  # noqa: E402
+from alerts_bench import alerts_runs  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -350,6 +351,23 @@ def table(results):
                      f"{sync[run]['files']} files, {sync[run]['mb']:.1f} MB, {sync[run]['seconds']:.2f} s",
                      "(reported)", None))
     rows += exposure_rows(results["exposure"])
+    alerts = results["alerts"]
+    limit = 2 * alerts["interval_s"] + 60
+    rows += [
+        (f"alerts: daemon killed -> message, max of {len(alerts['death_to_message_s'])} (interval "
+         f"{alerts['interval_s']} s, check every {alerts['check_period_s']} s)",
+         f"{max(alerts['death_to_message_s']):.1f} s" + ("" if alerts["exactly_once"] else " (NOT exactly once)"),
+         f"<= {limit} s, exactly once", max(alerts["death_to_message_s"]) <= limit and alerts["exactly_once"]),
+        ("alerts: daemon back -> resolved message, max", f"{max(alerts['resolved_s']):.1f} s", "(reported)", None),
+        ("alerts process RSS (webhook; after the kills)", f"{alerts['rss_mb']:.1f} / {alerts['rss_mb_after_kills']:.1f} MB",
+         "< 25 MB", max(alerts["rss_mb"], alerts["rss_mb_after_kills"]) < 25),
+        ("alerts wakeups per minute, idle (webhook)", f"{alerts['wakeups_per_minute']:.1f}",
+         "no busy polling (4 checks)", alerts["wakeups_per_minute"] <= 10),
+    ]
+    if alerts.get("mqtt_rss_mb") is not None:
+        rows.append(("alerts with MQTT: RSS, wakeups per minute", f"{alerts['mqtt_rss_mb']:.1f} MB, "
+                     f"{alerts['mqtt_wakeups_per_minute']:.1f} (paho's 1 s network loop)", "< 25 MB",
+                     alerts["mqtt_rss_mb"] < 25))
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure':<{width}}  {'measured':<34}  {'target':<24}  ok", "-" * (width + 66)]
     for name, value, target, ok in rows:
@@ -396,6 +414,8 @@ def main():
         results["sync"] = sync_runs(work, *((10, 20) if smoke else (365, 96)))
         print("exposure: the controller's cost, a simulated day in mode camera and smooth, keograms ...", flush=True)
         results["exposure"] = exposure_figures(work, smoke, Run)
+        print("alerts: daemon death to message, RSS, wakeups ...", flush=True)
+        results["alerts"] = alerts_runs(work, *((1, 15) if smoke else (3, 60)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = table(results)

@@ -22,6 +22,8 @@ COMMANDS = {
     "web": ("timelapse.web.app", "web_command", "run the web interface (what timelapse-web.service starts)"),
     "web-password": ("timelapse.web.auth", "web_password_command", "set the web interface's password (root)"),
     "sync": ("timelapse.sync.run", "sync_command", "copy new images and videos to sync.remote now (rclone)"),
+    "alerts": ("timelapse.alerts.service", "alerts_command",
+               "watch capture and send alerts by email, webhook or MQTT (what timelapse-alerts.service starts)"),
     "schedule": ("timelapse.schedule_report", "schedule_command",
                  "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
 }
@@ -97,6 +99,9 @@ def build_parser():
             command.add_argument("--dry-run", action="store_true", help="list what would be copied, copy nothing")
             command.add_argument("--when-due", action="store_true",
                                  help="do nothing unless sync.every has passed since the last run (the timer's way)")
+        elif name == "alerts":
+            command.add_argument("--test", action="store_true",
+                                 help="send one test message through every configured channel and say how each went")
         elif name == "cleanup":
             command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     return parser

@@ -32,7 +32,34 @@ def check_config(args):
             print(f"  sync: to {settings.sync.remote} every {_interval_text(settings.sync.every)}")
         except ConfigError as exc:
             print(f"timelapse: warning: {exc}", file=sys.stderr)
+    _check_alerts(settings)
     return 0
+
+
+def _check_alerts(settings):
+    """Print the alert channels; warn (capture does not need them) of a missing password file or paho."""
+    import sys
+
+    from timelapse.alerts.channels import configured, read_password
+    from timelapse.errors import ConfigError
+
+    names = configured(settings)
+    if not names:
+        return
+    print(f"  alerts: {', '.join(names)}" + (f", daily report at {settings.alerts.daily_report}"
+                                              if settings.alerts.daily_report else ""))
+    try:
+        read_password(settings)
+    except ConfigError as exc:
+        print(f"timelapse: warning: {exc}", file=sys.stderr)
+    if "mqtt" in names:
+        from timelapse.alerts.channels.base import ChannelError
+        from timelapse.alerts.channels.mqtt import load_paho
+
+        try:
+            load_paho()
+        except ChannelError as exc:
+            print(f"timelapse: warning: {exc}", file=sys.stderr)
 
 
 def status(args):
@@ -60,10 +87,16 @@ def status(args):
         from timelapse.sync.state import summary
 
         sync = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
+    from timelapse.alerts.channels import configured
+    from timelapse.alerts.store import channel_health, format_health
+
+    channels = configured(settings)
+    health = channel_health(settings.storage.output_dir) if channels else None
     if args.json:
-        print(json.dumps(dict(current or {}, sync=sync) if sync else current, indent=1, sort_keys=True))
+        shown = dict(current or {}, sync=sync) if sync else current
+        print(json.dumps(dict(shown or {}, alerts=health) if channels else shown, indent=1, sort_keys=True))
     else:
-        print(format_status(current, path, sync=sync))
+        print("\n".join([format_status(current, path, sync=sync)] + (format_health(health, channels) if channels else [])))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if daemon_running(current) else EXIT_NOT_RUNNING
 

@@ -3,6 +3,7 @@
 These run as root in `make check` (CI); tests run in file order on one chroot.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "/etc/timelapse/timelapse.yml"
 # Where systemd 252 (bookworm) and 257 (trixie) both read units and both lintians accept them.
 UNIT_DIR = "/usr/lib/systemd/system"
-UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
+UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-alerts.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
          "timelapse-render.timer")
 
 
@@ -52,7 +53,7 @@ def test_relationships_are_as_the_spec_says(deb):
                     "python3-tornado", "python3-prometheus-client", "adduser"):
         assert package in depends
     assert "python3-opencv" not in depends  # only as the alternative: a Pi with picamera2 never pulls it
-    assert deb_field(deb, "Recommends") == "ffmpeg, rclone"
+    assert deb_field(deb, "Recommends") == "ffmpeg, rclone, python3-paho-mqtt"
     assert deb_field(deb, "Suggests") == "python3-opencv"
     assert deb_field(deb, "Architecture") == "all"
     assert deb_field(deb, "Section") == "misc"
@@ -274,6 +275,68 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     assert got["render_result"] == "success", output
     assert got["render_video"] == "timelapse 6" and got["render_keogram"] == "timelapse"
     assert got["render_journal"].startswith("wrote /var/lib/timelapse/videos/")
+
+
+ALERTS_BOOT_CHECK = r"""
+set -u
+wait_for() { n=0; while [ $n -lt $(($1 * 10)) ]; do if sh -c "$2"; then return 0; fi; sleep 0.1; n=$((n+1)); done; return 1; }
+CFG=/etc/timelapse/timelapse.yml
+cp $CFG /root/shipped.yml
+echo "alerts_enabled=$(systemctl is-enabled timelapse-alerts)"
+wait_for 30 '[ "$(systemctl is-active timelapse-alerts)" = active ]'
+# Type=simple is "active" from the fork: wait until Python runs (as its user) and has said it is idle.
+wait_for 30 'journalctl -u timelapse-alerts --no-pager -o cat | grep -q "no channel configured"'
+echo "alerts_active=$(systemctl is-active timelapse-alerts) $(stat -c %U /proc/$(systemctl show -p MainPID --value timelapse-alerts))"
+echo "alerts_idle=$(journalctl -u timelapse-alerts --no-pager -o cat | grep -c 'no channel configured')"
+echo "alerts_dir=$(stat -c %U:%a /var/lib/timelapse/.alerts)"
+# A webhook on loopback inside the booted root records what it is sent.
+python3 -c '
+import http.server
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open("/root/hooks.jsonl", "ab") as out:
+            out.write(body + bytes([10]))  # one JSON document a line
+        self.send_response(200)
+        self.end_headers()
+http.server.HTTPServer(("127.0.0.1", 8765), Hook).serve_forever()
+' >/dev/null 2>&1 &
+sed -i 's/^  source: auto/  source: synthetic/; s/^  interval: 60/  interval: 2/; s/^  warmup: 2/  warmup: 0/; s/^  clock_sync_timeout: 120/  clock_sync_timeout: 0/; s|^  webhook: null|  webhook: http://127.0.0.1:8765/hook|; s/^  name: null/  name: boot-cam/' $CFG
+systemctl restart timelapse
+systemctl restart timelapse-alerts
+wait_for 20 '[ $(find /var/lib/timelapse -name "*.jpg" | wc -l) -ge 2 ]'
+echo "alerts_test=$(timelapse alerts --test | tr '\n' ' ')"
+sleep 20
+echo "alerts_quiet=$(cat /root/hooks.jsonl 2>/dev/null | grep -c not_capturing)"
+systemctl stop timelapse
+wait_for 120 'grep -q "\"not_capturing\", \"state\": \"firing\"" /root/hooks.jsonl 2>/dev/null'
+echo "alerts_fired=$(grep '"firing"' /root/hooks.jsonl | head -1)"
+systemctl start timelapse
+wait_for 90 'grep -q "\"resolved\"" /root/hooks.jsonl 2>/dev/null'
+echo "alerts_resolved=$(grep -c '"resolved"' /root/hooks.jsonl) $(grep -c '"firing"' /root/hooks.jsonl)"
+echo "alerts_state=$(stat -c %U /var/lib/timelapse/.alerts/incidents.json)"
+echo "alerts_status=$(timelapse status | grep 'alerts:')"
+cp /root/shipped.yml $CFG
+systemctl restart timelapse-alerts
+"""
+
+
+def test_boot_alerts_service_reports_a_stopped_daemon_and_its_return(chroot):
+    output = chroot.boot(ALERTS_BOOT_CHECK)
+    print(output)
+    got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
+    assert got["alerts_enabled"] == "enabled"
+    assert got["alerts_active"] == "active timelapse"
+    assert int(got["alerts_idle"]) >= 1  # no channel in the shipped config: idle and silent
+    assert got["alerts_dir"] == "timelapse:750"
+    assert "webhook: sent (http://127.0.0.1:8765/hook)" in got["alerts_test"]
+    assert got["alerts_quiet"] == "0"  # a healthy camera: nothing sent
+    fired = json.loads(got["alerts_fired"])
+    assert fired["event"] == "not_capturing" and fired["camera"] == "boot-cam"
+    assert "timelapse.service inactive" in fired["message"], fired  # read from systemd, as user timelapse
+    assert got["alerts_resolved"] == "1 1"
+    assert got["alerts_state"] == "timelapse"
+    assert "webhook ok" in got["alerts_status"]
 
 
 def build_upgrade(version):

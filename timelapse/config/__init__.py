@@ -81,6 +81,16 @@ class RenderSettings:
 
 
 @dataclass(frozen=True)
+class AlertsSettings:
+    after: int
+    email: object  # None or {"to": [...], "from", "host", "port", "starttls", "user"}
+    webhook: object  # None or {"url", "format": "json" | "ntfy"}
+    mqtt: object  # None or {"host", "port", "tls", "user", "topic", "homeassistant"}
+    daily_report: object  # None or "HH:MM"
+    name: object  # None: the host name
+
+
+@dataclass(frozen=True)
 class Config:
     camera: CameraSettings
     capture: CaptureSettings
@@ -89,12 +99,13 @@ class Config:
     web: WebSettings
     sync: SyncSettings
     render: RenderSettings
+    alerts: AlertsSettings
     path: object = None  # the file it came from, None for built-in defaults
 
 
 _SETTINGS = {"camera": CameraSettings, "capture": CaptureSettings,
              "storage": StorageSettings, "daemon": DaemonSettings, "web": WebSettings, "sync": SyncSettings,
-             "render": RenderSettings}
+             "render": RenderSettings, "alerts": AlertsSettings}
 
 
 def validate(data, filename="<config>"):

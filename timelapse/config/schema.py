@@ -52,6 +52,12 @@ OPTIONS = (
     Option("render", "deflicker", True, v.boolean),
     Option("render", "keogram", True, v.boolean),
     Option("render", "retention_days", None, v.optional(v.number(1, integer=True), "keep videos forever")),
+    Option("alerts", "after", 3, v.number(1, integer=True)),
+    Option("alerts", "email", None, v.email_channel),
+    Option("alerts", "webhook", None, v.webhook_channel),
+    Option("alerts", "mqtt", None, v.mqtt_channel),
+    Option("alerts", "daily_report", None, v.clock_time),
+    Option("alerts", "name", None, v.camera_name),
 )
 
 SECTIONS = tuple(dict.fromkeys(option.section for option in OPTIONS))

@@ -433,3 +433,120 @@ def scene(value):
     if not (_is_number(speed) and speed > 0):
         raise vol.Invalid("expected a number greater than 0 (how many times faster than real time)", path=["speed"])
     return SunScene(place.latitude, place.longitude, float(speed))
+def text(value):
+    """Return a non-empty string (a host name, a user name) without line breaks."""
+    if isinstance(value, str) and value.strip() and "\n" not in value:
+        return value.strip()
+    raise vol.Invalid("expected a non-empty text on one line")
+
+
+def _nested(what, fields, example, required=()):
+    """Return a validator for a mapping of ``fields`` ({key: (default, validator)}), or null for off.
+
+    Every bad key is reported at once, each with its own path (so with its own line).
+    """
+
+    def validate(value):
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise vol.Invalid(f"expected {what} as a mapping, such as {example}, or null (off)")
+        errors, result = [], {}
+        for key in value:
+            if key not in fields:
+                near = difflib.get_close_matches(str(key), list(fields), n=1)
+                hint = f"did you mean '{near[0]}'?" if near else f"valid keys: {', '.join(fields)}"
+                errors.append(vol.Invalid(f"unknown key '{key}' ({hint})", path=[key]))
+        for key, (default, check) in fields.items():
+            if key not in value:
+                if key in required:
+                    errors.append(vol.Invalid(f"expected {key} in {what}, such as {example} ({key} is missing)"))
+                result[key] = default
+                continue
+            try:
+                result[key] = check(value[key])
+            except vol.Invalid as exc:
+                errors.append(vol.Invalid(exc.msg, path=[key]))
+        if errors:
+            raise vol.MultipleInvalid(errors)
+        return result
+
+    return validate
+
+
+def email_address(value):
+    """Return an e-mail address ("name@example.org")."""
+    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+", value.strip()):
+        return value.strip()
+    raise vol.Invalid("expected an e-mail address such as camera@example.org")
+
+
+def _addresses(value):
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise vol.Invalid("expected one or more e-mail addresses, such as [me@example.org]")
+    try:
+        return [email_address(item) for item in items]
+    except vol.Invalid:
+        raise vol.Invalid("expected one or more e-mail addresses, such as [me@example.org]") from None
+
+
+_PORT = number(1, 65535, integer=True)
+
+email_channel = _nested(
+    "alerts.email", {"to": (None, _addresses), "from": (None, email_address), "host": (None, text),
+                     "port": (587, _PORT), "starttls": (True, boolean), "user": (None, optional(text, "no login"))},
+    "{to: [me@example.org], from: camera@example.org, host: smtp.example.org}", required=("to", "from", "host"))
+
+
+def url(value):
+    """Return an http:// or https:// URL."""
+    if isinstance(value, str) and re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+        return value.strip()
+    raise vol.Invalid("expected an http:// or https:// URL such as https://ntfy.sh/my-camera")
+
+
+_webhook_fields = _nested("alerts.webhook", {"url": (None, url), "format": ("json", one_of("json", "ntfy"))},
+                          "{url: https://ntfy.sh/my-camera, format: ntfy}", required=("url",))
+
+
+def webhook_channel(value):
+    """Return {"url", "format"} from a URL or {url, format: json|ntfy}, or None."""
+    if isinstance(value, str):
+        return {"url": url(value), "format": "json"}
+    return _webhook_fields(value)
+
+
+def _topic(value):
+    if isinstance(value, str) and value.strip() and not re.search(r"[#+\s]", value) and not value.startswith("/"):
+        return value.strip().rstrip("/")
+    raise vol.Invalid("expected an MQTT topic prefix without wildcards or spaces, such as timelapse/balcony")
+
+
+mqtt_channel = _nested(
+    "alerts.mqtt", {"host": (None, text), "port": (1883, _PORT), "tls": (False, boolean),
+                    "user": (None, optional(text, "no login")),
+                    "topic": (None, optional(_topic, "timelapse/<hostname>")), "homeassistant": (True, boolean)},
+    "{host: 192.168.1.10}", required=("host",))
+
+
+def clock_time(value):
+    """Return a local time of day "HH:MM" (YAML's 480 for an unquoted 08:00 included), or None."""
+    if value is None:
+        return None
+    if _is_number(value) and float(value).is_integer() and 0 <= value < 24 * 60:
+        return f"{int(value) // 60:02d}:{int(value) % 60:02d}"
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        minute = _clock_minute(value.strip())
+        if minute is not None:
+            return f"{minute // 60:02d}:{minute % 60:02d}"
+    raise vol.Invalid('expected a local time "HH:MM" such as "08:00", or null (no daily report)')
+
+
+def camera_name(value):
+    """Return the camera's name in messages, or None for the host name."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip() and "\n" not in value and len(value) <= 60:
+        return value.strip()
+    raise vol.Invalid("expected a short name on one line, such as \"balcony\", or null (the host name)")

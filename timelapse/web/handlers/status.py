@@ -21,6 +21,14 @@ def current_status(ctx):
     status["exposure_text"] = describe_exposure(status.get("exposure"))
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
+    from timelapse.alerts.channels import configured
+
+    channels = configured(settings)
+    if channels:  # each alert channel's health, as timelapse-alerts.service last wrote it
+        from timelapse.alerts.store import channel_health
+
+        health = channel_health(settings.storage.output_dir)
+        status["alerts"] = {name: health.get(name) for name in channels}
     return status
 
 

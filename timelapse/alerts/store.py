@@ -1,0 +1,60 @@
+"""The files under ``output_dir/.alerts/``: small JSON documents, each replaced atomically.
+
+``incidents.json``: what is pending or firing (the engine); ``outbox-NAME.json``: the messages a
+channel has still to deliver; ``channels.json``: each channel's health, for `timelapse status`
+and the web status page.
+"""
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from timelapse.storage import write_atomically
+
+STATE_DIR = ".alerts"
+
+
+class Store:
+    """JSON documents in ``root/.alerts`` (``root`` is storage.output_dir)."""
+
+    def __init__(self, root):
+        self.dir = Path(root, STATE_DIR)
+        self._lock = threading.Lock()
+
+    def read(self, name, default):
+        """Return the document ``name`` (e.g. "incidents"), or ``default`` if missing or damaged."""
+        try:
+            with open(self.dir / f"{name}.json") as stream:
+                value = json.load(stream)
+        except (OSError, ValueError):
+            return default
+        return value if isinstance(value, type(default)) else default
+
+    def write(self, name, value):
+        """Replace the document ``name`` atomically; raise OSError if the directory is not writable."""
+        data = (json.dumps(value, indent=1, sort_keys=True) + "\n").encode()
+        with self._lock:
+            os.makedirs(self.dir, exist_ok=True)
+            write_atomically(self.dir / f"{name}.json", data, fsync=False, replace=True)
+
+
+def channel_health(root):
+    """Return {channel: {"ok", "error", "since", "pending", "last_sent"}} as the alerts process last wrote it."""
+    return Store(root).read("channels", {})
+
+
+def format_health(health, names):
+    """Return `timelapse status` lines for the configured channels ``names`` from channel_health()."""
+    rows = []
+    for name in names:
+        record = health.get(name)
+        if record is None:
+            text = "not started (is timelapse-alerts.service running? systemctl status timelapse-alerts)"
+        elif record.get("ok"):
+            text = "ok" + (f", last sent {record['last_sent']}" if record.get("last_sent") else "")
+        else:
+            text = (f"FAILING since {record.get('since')}, {record.get('pending', 0)} message(s) waiting, "
+                    f"next try {record.get('next_retry')}: {record.get('error')}")
+        rows.append(f"  {'alerts:' if not rows else '':<19}{name} {text}")
+    return rows
