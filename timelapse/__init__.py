@@ -1,3 +1,3 @@
 """timelapse: a Debian-packaged timelapse camera appliance."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
