@@ -50,7 +50,7 @@ deb: build-deps $(DEB)
 
 $(DEB): $(shell git ls-files 2>/dev/null | grep -v '^tests/package/' || find timelapse debian -type f)
 	rm -f ../timelapse_$(VERSION)_*
-	$(CLEAN_ENV) DEB_BUILD_OPTIONS="$(if $(NOCHECK),nocheck)" dpkg-buildpackage -us -uc -b $(if $(NOCHECK),--build-profiles=nocheck)
+	$(CLEAN_ENV) DEB_BUILD_OPTIONS="$(if $(NOCHECK),nocheck)" dpkg-buildpackage -us -uc -b $(PROFILE)
 	mkdir -p dist
 	mv ../timelapse_$(VERSION)_all.deb ../timelapse_$(VERSION)_*.buildinfo ../timelapse_$(VERSION)_*.changes dist/
 
