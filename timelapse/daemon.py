@@ -25,7 +25,8 @@ from timelapse.preview import PreviewService, socket_path
 from timelapse.retention import apply_retention
 from timelapse.schedule import clock_stepped, missed_between, next_slot
 from timelapse.session import CameraSession, CameraStuck
-from timelapse.status import iso, write_status
+from timelapse.daemon_status import StatusReporter
+from timelapse.status import iso
 from timelapse.storage import DiskGuard, check_output_dir, remove_stale_temporaries, write_atomically
 from timelapse.sync.state import SyncState
 from timelapse.window import next_opening, window_state
@@ -63,14 +64,8 @@ class Daemon:
         self.namer = SlotNamer(settings.storage.output_dir)
         self.names_taken = False  # a skip episode: slots whose names exist (the clock went back)
         self._last_ping = 0.0
+        self.reporter = StatusReporter(lambda: self.settings, self.clock.wall, self.notifier)
         now = self.clock.wall()
-        self.status = {
-            "version": __version__, "pid": os.getpid(), "state": "starting", "camera": settings.camera.source,
-            "interval": settings.capture.interval, "last_capture": None, "last_image": None,
-            "last_capture_success": None, "last_error": None, "consecutive_failures": 0,
-            "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
-            "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
-            "config_file": settings.path, "updated": iso(now), "retention_paused": None, "exposure": None}
         self._today = datetime.date.fromtimestamp(now)
 
     def _new_session(self, settings):
@@ -82,7 +77,12 @@ class Daemon:
         storage = settings.storage
         return DiskGuard(storage.output_dir, storage.warn_threshold, storage.stop_threshold)
 
-    # -- signals, waiting, status ------------------------------------------------------
+    @property
+    def status(self):
+        """The status fields (a dict), kept by the `StatusReporter`."""
+        return self.reporter.status
+
+    # -- signals, waiting ------------------------------------------------------
 
     def install_signal_handlers(self):
         signal.signal(signal.SIGTERM, self._request_stop)
@@ -115,41 +115,6 @@ class Daemon:
             self.ping()
         return False
 
-    def update(self, **fields):
-        """Record status fields; write the file and tell systemd."""
-        self.status.update(fields, updated=iso(self.clock.wall()))
-        try:
-            write_status(self.settings.daemon.status_file, self.status)
-        except OSError as exc:
-            log.debug("cannot write status file: %s", exc)
-        self.notifier.status(self._summary())
-
-    def set_state(self, state, **fields):
-        if state != self.status["state"]:
-            log.debug("state: %s -> %s", self.status["state"], state)
-        self.update(state=state, **fields)
-
-    def _summary(self):
-        status = self.status
-        parts = [status["state"].replace("_", " ")]
-        if status["last_capture"]:
-            parts.append(f"last {status['last_capture'][11:19]} {'ok' if status['last_capture_success'] else 'FAILED'}")
-        parts.append(f"{status['captures_today']} today")
-        if status["disk_usage_percent"] is not None:
-            parts.append(f"disk {status['disk_usage_percent']:.0f}%")
-        return ", ".join(parts)
-
-    def gap(self, slot, reason):
-        """Note a slot without an image in the gap log, if one is configured."""
-        path = self.settings.daemon.gap_log
-        log.debug("no image for %s: %s", iso(slot), reason)
-        if path:
-            try:
-                with open(path, "a") as stream:
-                    stream.write(f"{iso(slot)} {reason}\n")
-            except OSError as exc:
-                log.debug("cannot write gap log %s: %s", path, exc)
-
     # -- start, clock, camera ----------------------------------------------------------
 
     def run(self):
@@ -160,8 +125,8 @@ class Daemon:
                  settings.capture.interval, settings.storage.output_dir)
         self._check_output_dir(settings.storage.output_dir)
         threading.Thread(target=self._remove_temporaries, name="temp-cleanup", daemon=True).start()
-        self.set_state("starting")
-        self.notifier.ready(self._summary())
+        self.reporter.set_state("starting")
+        self.notifier.ready(self.reporter.summary())
         code = 0
         try:
             self.wait_for_clock()
@@ -176,7 +141,7 @@ class Daemon:
             self.session.abandon()
         else:
             self.session.close()
-        self.set_state("stopped", next_capture=None)
+        self.reporter.set_state("stopped", next_capture=None)
         log.info("timelapse stopped")
         if code == EXIT_FAILURE:
             os._exit(code)  # a thread is stuck in the driver; do not wait for it
@@ -214,9 +179,9 @@ class Daemon:
                 break
             if self.status["state"] != "waiting_for_clock":
                 log.info("waiting up to %g s for a synchronized clock", timeout)
-                self.set_state("waiting_for_clock")
+                self.reporter.set_state("waiting_for_clock")
             self.sleep_until(min(deadline, self.clock.boot() + 1.0))
-        self.update(clock_synced=synced)
+        self.reporter.update(clock_synced=synced)
 
     def open_camera(self):
         """Try to open the camera; on failure schedule a retry. Return True if open."""
@@ -224,12 +189,12 @@ class Daemon:
             self.session.open()
         except (CameraError, ConfigError) as exc:  # ConfigError: a control this camera does not have
             self.session.failed(exc, self.clock.boot())
-            self.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
+            self.reporter.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
             return False
         if not self.session.disconnected:
             log.info("camera connected: %s", self.session.description)
         self.exposure.opened(self.session)
-        self.update(camera=self.session.description)
+        self.reporter.update(camera=self.session.description)
         return True
 
     # -- the loop ------------------------------------------------------------------------
@@ -256,10 +221,10 @@ class Daemon:
                 continue
             retry_in = self.session.retry_at - boot
             if keep_open and not self.session.is_open and retry_in < slot - wall:
-                self.update(next_capture=iso(slot))
+                self.reporter.update(next_capture=iso(slot))
                 self.sleep_until(self.session.retry_at)
                 continue
-            self.update(next_capture=iso(slot))
+            self.reporter.update(next_capture=iso(slot))
             offset = wall - boot
             if not self.sleep_until(boot + (slot - wall)):
                 continue
@@ -271,7 +236,8 @@ class Daemon:
                 missed = missed_between(after, slot, capture.interval)
                 if missed:
                     self.exposure.restart()
-                    self.gap(after + capture.interval, f"missed {missed} slot(s): capture overran or system suspended")
+                    self.reporter.gap(after + capture.interval,
+                                      f"missed {missed} slot(s): capture overran or system suspended")
             self.capture_slot(slot)
 
     def _idle_until(self, opens, wall, boot):
@@ -281,7 +247,7 @@ class Daemon:
                      "the window opens (not within a year: checking again daily)")
             self.session.close()
             self.exposure.restart()
-        self.set_state("idle", next_capture=iso(opens))
+        self.reporter.set_state("idle", next_capture=iso(opens))
         self.sleep_until(boot + ((opens if opens else wall + 86400) - wall))
 
     def capture_slot(self, slot):
@@ -340,7 +306,7 @@ class Daemon:
         if self.storage_failing:
             log.info("writing images again to %s", self.settings.storage.output_dir)
             self.storage_failing = False
-        self.set_state("capturing", last_capture=iso(slot), last_image=str(path), last_capture_success=True,
+        self.reporter.set_state("capturing", last_capture=iso(slot), last_image=str(path), last_capture_success=True,
                        consecutive_failures=0, captures_today=self.status["captures_today"] + 1, exposure=shot or None)
         self._maybe_apply_retention()
         overhead = self.clock.boot() - began - grab
@@ -353,8 +319,8 @@ class Daemon:
             log.info("%s exists already (the clock went back?): not overwriting; skipping slots until "
                      "their names are free (each in the gap log, counted in status)", path)
             self.names_taken = True
-        self.gap(slot, f"skipped: {path} exists")
-        self.update(skipped_today=self.status["skipped_today"] + 1)
+        self.reporter.gap(slot, f"skipped: {path} exists")
+        self.reporter.update(skipped_today=self.status["skipped_today"] + 1)
 
     def _follow_clock(self):
         """Ask the kernel (one adjtimex) whether the clock is synchronized; pause or resume retention."""
@@ -371,17 +337,17 @@ class Daemon:
         self.exposure.restart()
         if reopen:
             self.session.failed(error, self.clock.boot())
-        self.gap(slot, f"failed: {error}")
-        self.set_state("waiting_for_camera", last_capture=iso(slot), last_capture_success=False,
+        self.reporter.gap(slot, f"failed: {error}")
+        self.reporter.set_state("waiting_for_camera", last_capture=iso(slot), last_capture_success=False,
                        last_error=error, consecutive_failures=self.status["consecutive_failures"] + 1)
 
     def _storage_failed(self, slot, exc):
         if not self.storage_failing:
             log.error("cannot write images: %s", exc)
             self.storage_failing = True
-        self.gap(slot, f"failed: {exc}")
+        self.reporter.gap(slot, f"failed: {exc}")
         full = exc.errno == errno.ENOSPC  # the disk filled mid-write
-        self.set_state("disk_full" if full else self.status["state"], last_capture=iso(slot),
+        self.reporter.set_state("disk_full" if full else self.status["state"], last_capture=iso(slot),
                        last_capture_success=False, last_error=str(exc),
                        consecutive_failures=self.status["consecutive_failures"] + 1)
 
@@ -403,8 +369,8 @@ class Daemon:
                 log.warning("disk %.1f%% used, above warn_threshold %d%%", usage.percent, storage.warn_threshold)
         self.status.update(disk_usage_percent=round(usage.percent, 1), disk_free_bytes=usage.free_bytes)
         if self.guard.full:
-            self.gap(slot, f"skipped: disk {usage.percent:.1f}% used (stop_threshold {storage.stop_threshold}%)")
-            self.set_state("disk_full", skipped_today=self.status["skipped_today"] + 1)
+            self.reporter.gap(slot, f"skipped: disk {usage.percent:.1f}% used (stop_threshold {storage.stop_threshold}%)")
+            self.reporter.set_state("disk_full", skipped_today=self.status["skipped_today"] + 1)
             return False
         return True
 
@@ -453,7 +419,7 @@ class Daemon:
             log.error("reload rejected, keeping the current settings:")
             for problem in problems:
                 log.error("  %s", problem)
-            self.update(last_error="reload rejected: " + "; ".join(problems))
+            self.reporter.update(last_error="reload rejected: " + "; ".join(problems))
             return
         old, self.settings = self.settings, new
         set_level(new.daemon.log_level)
@@ -466,7 +432,7 @@ class Daemon:
         if new.storage != old.storage:
             self.retention_day = None
         log.info("reloaded %s%s", new.path or "built-in defaults", "; camera reopens" if reopened else "")
-        self.update(interval=new.capture.interval, config_loaded=iso(self.clock.wall()), camera=new.camera.source)
+        self.reporter.update(interval=new.capture.interval, config_loaded=iso(self.clock.wall()), camera=new.camera.source)
 
 
 def run_command(args):
