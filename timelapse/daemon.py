@@ -46,6 +46,14 @@ class SystemClock:
 
 
 class Daemon:
+    """The capture loop: signals, waits, the active-hours window, the camera session, one image per slot.
+
+    It wires its collaborators: `StatusReporter` (timelapse/daemon_status.py: status file, STATUS=,
+    gap log), `StorageKeeper` (timelapse/daemon_storage.py: disk guard, write failures, retention)
+    and `apply_reload` (timelapse/daemon_reload.py: SIGHUP). ``clock`` has ``wall()`` and ``boot()``
+    in seconds (`SystemClock`); ``notifier`` is a `timelapse.notify.Notifier`.
+    """
+
     def __init__(self, settings, clock=None, notifier=None):
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -60,8 +68,7 @@ class Daemon:
         self._last_ping = 0.0
         self.reporter = StatusReporter(lambda: self.settings, self.clock.wall, self.notifier)
         self.storage = StorageKeeper(lambda: self.settings, self.reporter, lambda: self.stop_requested)
-        now = self.clock.wall()
-        self._today = datetime.date.fromtimestamp(now)
+        self._today = datetime.date.fromtimestamp(self.clock.wall())
 
     def _new_session(self, settings):
         return CameraSession(settings.camera, settings.capture.jpeg_quality, settings.capture.timeout,
@@ -72,7 +79,7 @@ class Daemon:
         """The status fields (a dict), kept by the `StatusReporter`."""
         return self.reporter.status
 
-    # -- signals, waiting ------------------------------------------------------
+    # -- signals, waiting -------------------------------------------------------------
 
     def install_signal_handlers(self):
         signal.signal(signal.SIGTERM, self._request_stop)
