@@ -4,7 +4,6 @@ Signal handlers only set flags and wake the loop; the loop acts at safe points.
 """
 
 import datetime
-import errno
 import logging
 import math
 import os
@@ -13,21 +12,22 @@ import threading
 import time
 
 from timelapse import __version__, config
-from timelapse.clock import ClockWatch, clock_synchronized, local_time
-from timelapse.errors import CameraError, ClockUntrusted, ConfigError, EXIT_FAILURE, StorageError
+from timelapse.clock import clock_synchronized, local_time
+from timelapse.daemon_reload import apply_reload
+from timelapse.daemon_status import StatusReporter
+from timelapse.daemon_storage import StorageKeeper
+from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
 from timelapse.exif import with_exif
 from timelapse.exposure.ramp import ExposureRamp
-from timelapse.logsetup import set_level, setup_logging
+from timelapse.logsetup import setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.names import SlotNamer
 from timelapse.notify import Notifier
 from timelapse.preview import PreviewService, socket_path
-from timelapse.retention import apply_retention
 from timelapse.schedule import clock_stepped, missed_between, next_slot
 from timelapse.session import CameraSession, CameraStuck
-from timelapse.status import iso, write_status
-from timelapse.storage import DiskGuard, check_output_dir, remove_stale_temporaries, write_atomically
-from timelapse.sync.state import SyncState
+from timelapse.status import iso
+from timelapse.storage import write_atomically
 from timelapse.window import next_opening, window_state
 
 log = logging.getLogger("timelapse")
@@ -46,6 +46,14 @@ class SystemClock:
 
 
 class Daemon:
+    """The capture loop: signals, waits, the active-hours window, the camera session, one image per slot.
+
+    It wires its collaborators: `StatusReporter` (timelapse/daemon_status.py: status file, STATUS=,
+    gap log), `StorageKeeper` (timelapse/daemon_storage.py: disk guard, write failures, retention)
+    and `apply_reload` (timelapse/daemon_reload.py: SIGHUP). ``clock`` has ``wall()`` and ``boot()``
+    in seconds (`SystemClock`); ``notifier`` is a `timelapse.notify.Notifier`.
+    """
+
     def __init__(self, settings, clock=None, notifier=None):
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -53,36 +61,25 @@ class Daemon:
         self.wake = threading.Event()
         self.stop_requested = self.reload_requested = False
         self.session = self._new_session(settings)
-        self.guard = self._new_guard(settings)
         self.exposure = ExposureRamp(settings, self.clock.wall)
         self.last_slot = None
-        self.storage_failing = False
-        self.retention_day = None
-        self.retention_thread = None
-        self.clock_watch = ClockWatch()
         self.namer = SlotNamer(settings.storage.output_dir)
         self.names_taken = False  # a skip episode: slots whose names exist (the clock went back)
         self._last_ping = 0.0
-        now = self.clock.wall()
-        self.status = {
-            "version": __version__, "pid": os.getpid(), "state": "starting", "camera": settings.camera.source,
-            "interval": settings.capture.interval, "last_capture": None, "last_image": None,
-            "last_capture_success": None, "last_error": None, "consecutive_failures": 0,
-            "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
-            "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
-            "config_file": settings.path, "updated": iso(now), "retention_paused": None, "exposure": None}
-        self._today = datetime.date.fromtimestamp(now)
+        self.reporter = StatusReporter(lambda: self.settings, self.clock.wall, self.notifier)
+        self.storage = StorageKeeper(lambda: self.settings, self.reporter, lambda: self.stop_requested)
+        self._today = datetime.date.fromtimestamp(self.clock.wall())
 
     def _new_session(self, settings):
         return CameraSession(settings.camera, settings.capture.jpeg_quality, settings.capture.timeout,
                              settings.daemon.lock_file, cancelled=lambda: self.stop_requested, tick=self.ping)
 
-    @staticmethod
-    def _new_guard(settings):
-        storage = settings.storage
-        return DiskGuard(storage.output_dir, storage.warn_threshold, storage.stop_threshold)
+    @property
+    def status(self):
+        """The status fields (a dict), kept by the `StatusReporter`."""
+        return self.reporter.status
 
-    # -- signals, waiting, status ------------------------------------------------------
+    # -- signals, waiting -------------------------------------------------------------
 
     def install_signal_handlers(self):
         signal.signal(signal.SIGTERM, self._request_stop)
@@ -115,41 +112,6 @@ class Daemon:
             self.ping()
         return False
 
-    def update(self, **fields):
-        """Record status fields; write the file and tell systemd."""
-        self.status.update(fields, updated=iso(self.clock.wall()))
-        try:
-            write_status(self.settings.daemon.status_file, self.status)
-        except OSError as exc:
-            log.debug("cannot write status file: %s", exc)
-        self.notifier.status(self._summary())
-
-    def set_state(self, state, **fields):
-        if state != self.status["state"]:
-            log.debug("state: %s -> %s", self.status["state"], state)
-        self.update(state=state, **fields)
-
-    def _summary(self):
-        status = self.status
-        parts = [status["state"].replace("_", " ")]
-        if status["last_capture"]:
-            parts.append(f"last {status['last_capture'][11:19]} {'ok' if status['last_capture_success'] else 'FAILED'}")
-        parts.append(f"{status['captures_today']} today")
-        if status["disk_usage_percent"] is not None:
-            parts.append(f"disk {status['disk_usage_percent']:.0f}%")
-        return ", ".join(parts)
-
-    def gap(self, slot, reason):
-        """Note a slot without an image in the gap log, if one is configured."""
-        path = self.settings.daemon.gap_log
-        log.debug("no image for %s: %s", iso(slot), reason)
-        if path:
-            try:
-                with open(path, "a") as stream:
-                    stream.write(f"{iso(slot)} {reason}\n")
-            except OSError as exc:
-                log.debug("cannot write gap log %s: %s", path, exc)
-
     # -- start, clock, camera ----------------------------------------------------------
 
     def run(self):
@@ -158,10 +120,10 @@ class Daemon:
         settings = self.settings
         log.info("timelapse %s starting: %s every %g s into %s", __version__, settings.camera.source,
                  settings.capture.interval, settings.storage.output_dir)
-        self._check_output_dir(settings.storage.output_dir)
-        threading.Thread(target=self._remove_temporaries, name="temp-cleanup", daemon=True).start()
-        self.set_state("starting")
-        self.notifier.ready(self._summary())
+        self.storage.check_output_dir(settings.storage.output_dir)
+        threading.Thread(target=self.storage.remove_temporaries, name="temp-cleanup", daemon=True).start()
+        self.reporter.set_state("starting")
+        self.notifier.ready(self.reporter.summary())
         code = 0
         try:
             self.wait_for_clock()
@@ -176,23 +138,11 @@ class Daemon:
             self.session.abandon()
         else:
             self.session.close()
-        self.set_state("stopped", next_capture=None)
+        self.reporter.set_state("stopped", next_capture=None)
         log.info("timelapse stopped")
         if code == EXIT_FAILURE:
             os._exit(code)  # a thread is stuck in the driver; do not wait for it
         return code
-
-    def _check_output_dir(self, path):
-        try:
-            check_output_dir(path)
-        except StorageError as exc:
-            log.error("output directory unusable: %s", exc)
-            self.status["last_error"] = str(exc)
-
-    def _remove_temporaries(self):
-        removed = remove_stale_temporaries(self.settings.storage.output_dir, keep_pid=os.getpid())
-        if removed:
-            log.info("removed %d unfinished image(s) left by an earlier crash or power cut", removed)
 
     def wait_for_clock(self):
         timeout = self.settings.daemon.clock_sync_timeout
@@ -206,7 +156,7 @@ class Daemon:
             if synced or self.stop_requested:
                 break
             if self.reload_requested:
-                self.apply_reload()
+                apply_reload(self)
                 deadline = min(deadline, self.clock.boot() + self.settings.daemon.clock_sync_timeout)
             if self.clock.boot() >= deadline:
                 log.warning("clock not synchronized after %g s; capturing anyway, image times may be wrong",
@@ -214,9 +164,9 @@ class Daemon:
                 break
             if self.status["state"] != "waiting_for_clock":
                 log.info("waiting up to %g s for a synchronized clock", timeout)
-                self.set_state("waiting_for_clock")
+                self.reporter.set_state("waiting_for_clock")
             self.sleep_until(min(deadline, self.clock.boot() + 1.0))
-        self.update(clock_synced=synced)
+        self.reporter.update(clock_synced=synced)
 
     def open_camera(self):
         """Try to open the camera; on failure schedule a retry. Return True if open."""
@@ -224,12 +174,12 @@ class Daemon:
             self.session.open()
         except (CameraError, ConfigError) as exc:  # ConfigError: a control this camera does not have
             self.session.failed(exc, self.clock.boot())
-            self.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
+            self.reporter.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
             return False
         if not self.session.disconnected:
             log.info("camera connected: %s", self.session.description)
         self.exposure.opened(self.session)
-        self.update(camera=self.session.description)
+        self.reporter.update(camera=self.session.description)
         return True
 
     # -- the loop ------------------------------------------------------------------------
@@ -237,7 +187,7 @@ class Daemon:
     def loop(self):
         while not self.stop_requested:
             if self.reload_requested:
-                self.apply_reload()
+                apply_reload(self)
                 continue
             wall, boot = self.clock.wall(), self.clock.boot()
             capture = self.settings.capture
@@ -256,10 +206,10 @@ class Daemon:
                 continue
             retry_in = self.session.retry_at - boot
             if keep_open and not self.session.is_open and retry_in < slot - wall:
-                self.update(next_capture=iso(slot))
+                self.reporter.update(next_capture=iso(slot))
                 self.sleep_until(self.session.retry_at)
                 continue
-            self.update(next_capture=iso(slot))
+            self.reporter.update(next_capture=iso(slot))
             offset = wall - boot
             if not self.sleep_until(boot + (slot - wall)):
                 continue
@@ -271,7 +221,8 @@ class Daemon:
                 missed = missed_between(after, slot, capture.interval)
                 if missed:
                     self.exposure.restart()
-                    self.gap(after + capture.interval, f"missed {missed} slot(s): capture overran or system suspended")
+                    self.reporter.gap(after + capture.interval,
+                                      f"missed {missed} slot(s): capture overran or system suspended")
             self.capture_slot(slot)
 
     def _idle_until(self, opens, wall, boot):
@@ -281,7 +232,7 @@ class Daemon:
                      "the window opens (not within a year: checking again daily)")
             self.session.close()
             self.exposure.restart()
-        self.set_state("idle", next_capture=iso(opens))
+        self.reporter.set_state("idle", next_capture=iso(opens))
         self.sleep_until(boot + ((opens if opens else wall + 86400) - wall))
 
     def capture_slot(self, slot):
@@ -292,8 +243,8 @@ class Daemon:
         if when.date() != self._today:
             self._today = when.date()
             self.status.update(captures_today=0, skipped_today=0)
-        self._follow_clock()
-        if not self._disk_allows(slot):
+        self.storage.follow_clock()
+        if not self.storage.allows(slot):
             return
         path, free = self.namer.choose(when)
         if not free:
@@ -325,7 +276,7 @@ class Daemon:
         try:
             written = write_atomically(path, data)
         except StorageError as exc:
-            self._storage_failed(slot, exc)
+            self.storage.failed(slot, exc)
             return
         finally:
             if self.settings.camera.release_between_captures and not self.session.viewers:
@@ -337,12 +288,11 @@ class Daemon:
             log.info("names are free again from %s: capturing", path)
             self.names_taken = False
         self.session.succeeded()
-        if self.storage_failing:
-            log.info("writing images again to %s", self.settings.storage.output_dir)
-            self.storage_failing = False
-        self.set_state("capturing", last_capture=iso(slot), last_image=str(path), last_capture_success=True,
-                       consecutive_failures=0, captures_today=self.status["captures_today"] + 1, exposure=shot or None)
-        self._maybe_apply_retention()
+        self.storage.wrote()
+        self.reporter.set_state("capturing", last_capture=iso(slot), last_image=str(path), last_capture_success=True,
+                                consecutive_failures=0, captures_today=self.status["captures_today"] + 1,
+                                exposure=shot or None)
+        self.storage.maybe_apply_retention(self._today)
         overhead = self.clock.boot() - began - grab
         log.debug("captured %s: %d bytes, started %.2f ms after its slot, grab+encode %.1f ms, overhead %.2f ms",
                   path, len(data), lateness * 1000, grab * 1000, overhead * 1000)
@@ -353,120 +303,16 @@ class Daemon:
             log.info("%s exists already (the clock went back?): not overwriting; skipping slots until "
                      "their names are free (each in the gap log, counted in status)", path)
             self.names_taken = True
-        self.gap(slot, f"skipped: {path} exists")
-        self.update(skipped_today=self.status["skipped_today"] + 1)
-
-    def _follow_clock(self):
-        """Ask the kernel (one adjtimex) whether the clock is synchronized; pause or resume retention."""
-        settings = self.settings
-        synced, paused, change = self.clock_watch.check(
-            settings.storage.trust_clock, settings.storage.cleanup_enabled or settings.render.retention_days)
-        if change == "paused":
-            log.warning("retention paused: %s; the disk guard (stop_threshold) protects the card", paused)
-        elif change == "resumed":
-            log.info("retention resumes: the clock is known good")
-        self.status.update(clock_synced=synced, retention_paused=paused)
+        self.reporter.gap(slot, f"skipped: {path} exists")
+        self.reporter.update(skipped_today=self.status["skipped_today"] + 1)
 
     def _capture_failed(self, slot, error, reopen=True):
         self.exposure.restart()
         if reopen:
             self.session.failed(error, self.clock.boot())
-        self.gap(slot, f"failed: {error}")
-        self.set_state("waiting_for_camera", last_capture=iso(slot), last_capture_success=False,
-                       last_error=error, consecutive_failures=self.status["consecutive_failures"] + 1)
-
-    def _storage_failed(self, slot, exc):
-        if not self.storage_failing:
-            log.error("cannot write images: %s", exc)
-            self.storage_failing = True
-        self.gap(slot, f"failed: {exc}")
-        full = exc.errno == errno.ENOSPC  # the disk filled mid-write
-        self.set_state("disk_full" if full else self.status["state"], last_capture=iso(slot),
-                       last_capture_success=False, last_error=str(exc),
-                       consecutive_failures=self.status["consecutive_failures"] + 1)
-
-    def _disk_allows(self, slot):
-        storage = self.settings.storage
-        try:
-            usage, events = self.guard.check()
-        except OSError as exc:
-            self._storage_failed(slot, StorageError(f"{storage.output_dir}: {exc.strerror}; "
-                                                    "create it or fix storage.output_dir"))
-            return False
-        for event in events:
-            if event == "full":
-                log.error("disk %.1f%% used, at or above stop_threshold %d%%: not writing new images until "
-                          "space is freed", usage.percent, storage.stop_threshold)
-            elif event == "resumed":
-                log.info("disk %.1f%% used, below stop_threshold: writing images again", usage.percent)
-            elif event == "warn":
-                log.warning("disk %.1f%% used, above warn_threshold %d%%", usage.percent, storage.warn_threshold)
-        self.status.update(disk_usage_percent=round(usage.percent, 1), disk_free_bytes=usage.free_bytes)
-        if self.guard.full:
-            self.gap(slot, f"skipped: disk {usage.percent:.1f}% used (stop_threshold {storage.stop_threshold}%)")
-            self.set_state("disk_full", skipped_today=self.status["skipped_today"] + 1)
-            return False
-        return True
-
-    def _maybe_apply_retention(self):
-        storage = self.settings.storage
-        if not storage.cleanup_enabled or self.retention_day == self._today or self.status["retention_paused"]:
-            return
-        if self.retention_thread and self.retention_thread.is_alive():
-            return
-        self.retention_day = self._today
-        self.retention_thread = threading.Thread(
-            target=self._retention, args=(storage.output_dir, storage.retention_days), name="retention", daemon=True)
-        self.retention_thread.start()
-
-    def _retention(self, root, days):
-        remote = self.settings.sync.remote
-        hold = SyncState(root).hold if remote else None  # never delete what is not yet copied off
-        try:
-            outcomes = apply_retention(root, days, should_stop=lambda: self.stop_requested, hold=hold,
-                                       trust_clock=self.settings.storage.trust_clock)
-        except ClockUntrusted as exc:  # the clock went bad since this slot asked
-            log.warning("%s", exc)
-            self.retention_day = None
-            return
-        deleted = [o for o in outcomes if o.deleted]
-        if deleted:
-            log.info("retention: deleted %d day(s) older than %d days (%d images, %.1f MB)", len(deleted), days,
-                     sum(o.files for o in deleted), sum(o.bytes for o in deleted) / 1e6)
-        waiting = [o for o in outcomes if o.held]
-        if waiting:
-            log.warning("retention: kept %d day(s) older than %d days that are not yet copied to %s "
-                        "(see timelapse status); until they are, the disk guard is the last line of defence",
-                        len(waiting), days, remote)
-
-    # -- reload --------------------------------------------------------------------------
-
-    def apply_reload(self):
-        self.reload_requested = False
-        new, problems = config.reload(self.settings)
-        if not problems and new.storage.output_dir != self.settings.storage.output_dir:
-            try:
-                check_output_dir(new.storage.output_dir)
-            except StorageError as exc:
-                problems = [str(exc)]
-        if problems:
-            log.error("reload rejected, keeping the current settings:")
-            for problem in problems:
-                log.error("  %s", problem)
-            self.update(last_error="reload rejected: " + "; ".join(problems))
-            return
-        old, self.settings = self.settings, new
-        set_level(new.daemon.log_level)
-        self.guard = self._new_guard(new)
-        if new.storage.output_dir != old.storage.output_dir:
-            self.namer = SlotNamer(new.storage.output_dir)
-        reopened = self.session.reconfigure(new.camera, new.capture.jpeg_quality, new.capture.timeout,
-                                            new.daemon.lock_file)
-        self.exposure.reconfigure(new, self.session)
-        if new.storage != old.storage:
-            self.retention_day = None
-        log.info("reloaded %s%s", new.path or "built-in defaults", "; camera reopens" if reopened else "")
-        self.update(interval=new.capture.interval, config_loaded=iso(self.clock.wall()), camera=new.camera.source)
+        self.reporter.gap(slot, f"failed: {error}")
+        self.reporter.set_state("waiting_for_camera", last_capture=iso(slot), last_capture_success=False,
+                                last_error=error, consecutive_failures=self.status["consecutive_failures"] + 1)
 
 
 def run_command(args):

@@ -1,0 +1,46 @@
+"""SIGHUP for the capture daemon: re-read the configuration and swap it in whole, or keep the old one.
+
+A reload is all or nothing: a file with any error (or a new output_dir that cannot take images)
+is rejected with every problem logged and put in the status' last_error, and the daemon keeps
+running on its current settings. An accepted one reaches every collaborator that keeps settings
+(log level, disk guard and retention, slot names, camera session, exposure ramp).
+"""
+
+import logging
+
+from timelapse import config
+from timelapse.errors import StorageError
+from timelapse.logsetup import set_level
+from timelapse.names import SlotNamer
+from timelapse.status import iso
+from timelapse.storage import check_output_dir
+
+log = logging.getLogger("timelapse")
+
+
+def apply_reload(daemon):
+    """Reload ``daemon``'s (a `timelapse.daemon.Daemon`) configuration file; clear its reload request."""
+    daemon.reload_requested = False
+    new, problems = config.reload(daemon.settings)
+    if not problems and new.storage.output_dir != daemon.settings.storage.output_dir:
+        try:
+            check_output_dir(new.storage.output_dir)
+        except StorageError as exc:
+            problems = [str(exc)]
+    if problems:
+        log.error("reload rejected, keeping the current settings:")
+        for problem in problems:
+            log.error("  %s", problem)
+        daemon.reporter.update(last_error="reload rejected: " + "; ".join(problems))
+        return
+    old, daemon.settings = daemon.settings, new
+    set_level(new.daemon.log_level)
+    daemon.storage.reconfigure(new, old)
+    if new.storage.output_dir != old.storage.output_dir:
+        daemon.namer = SlotNamer(new.storage.output_dir)
+    reopened = daemon.session.reconfigure(new.camera, new.capture.jpeg_quality, new.capture.timeout,
+                                          new.daemon.lock_file)
+    daemon.exposure.reconfigure(new, daemon.session)
+    log.info("reloaded %s%s", new.path or "built-in defaults", "; camera reopens" if reopened else "")
+    daemon.reporter.update(interval=new.capture.interval, config_loaded=iso(daemon.clock.wall()),
+                           camera=new.camera.source)
