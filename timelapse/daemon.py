@@ -63,6 +63,7 @@ class Daemon:
         self.session = self._new_session(settings)
         self.exposure = ExposureRamp(settings, self.clock.wall)
         self.last_slot = None
+        self.slot_offset = None  # wall - boot when the last slot was chosen: a step between slots shows against it
         self.namer = SlotNamer(settings.storage.output_dir)
         self.names_taken = False  # a skip episode: slots whose names exist (the clock went back)
         self._last_ping = 0.0
@@ -200,6 +201,13 @@ class Daemon:
                 self.open_camera()
                 continue  # opening took time: look at the clock again
             after = self.last_slot if self.last_slot is not None and self.last_slot <= wall + 1 else None
+            if self.slot_offset is not None and clock_stepped(self.slot_offset, wall, boot):
+                # Stepped while a capture ran (after the wait below had looked): the grid follows the
+                # new clock from its next slot, so neither a burst nor a gap of 'missed' slots.
+                log.warning("the wall clock stepped by %+.0f s; re-aligning the schedule",
+                            (wall - boot) - self.slot_offset)
+                after = None
+            self.slot_offset = wall - boot
             slot = next_slot(wall, capture.interval, after=after)
             if closes is not None and slot >= closes:  # the window closes before that slot
                 self._idle_until(next_opening(capture.active_hours, capture.location, closes), wall, boot)
@@ -217,6 +225,7 @@ class Daemon:
             if clock_stepped(offset, wall, boot):
                 log.warning("the wall clock stepped by %+.0f s; re-aligning the schedule", (wall - boot) - offset)
                 slot = float(math.floor(wall))  # capture now, by the new clock; never a burst
+                self.slot_offset = wall - boot
             elif after is not None:
                 missed = missed_between(after, slot, capture.interval)
                 if missed:
@@ -233,6 +242,7 @@ class Daemon:
             self.session.close()
             self.exposure.restart()
         self.reporter.set_state("idle", next_capture=iso(opens))
+        self.slot_offset = None  # hours asleep: slewing may add up; the window's opening re-aligns anyway
         self.sleep_until(boot + ((opens if opens else wall + 86400) - wall))
 
     def capture_slot(self, slot):
