@@ -149,7 +149,9 @@ class Chroot:
             result_file.unlink()
         # nspawn denies adjtimex() to a container without CAP_SYS_TIME; keep it, so that what
         # the service may do is decided by its own unit (which grants no capabilities).
-        subprocess.run(["systemd-nspawn", "-q", "--register=no", "--keep-unit", "--console=pipe",
+        # --private-network: the booted system's 127.0.0.1:8080 is its own web server, never one
+        # that some other test on this machine left listening there (that was seen: a 401 from it).
+        subprocess.run(["systemd-nspawn", "-q", "--register=no", "--keep-unit", "--console=pipe", "--private-network",
                         "--capability=CAP_SYS_TIME", "-D", str(self.root), "-b"], capture_output=True, timeout=timeout)
         link.unlink()
         assert result_file.exists(), f"[{self.suite}] the booted system did not run the check"
