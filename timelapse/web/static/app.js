@@ -69,11 +69,7 @@ function startLive() {
       const s = await (await fetch("/api/status", { credentials: "same-origin" })).json();
       why.textContent = s.running ? `No live picture: ${(s.state || "").replace(/_/g, " ")}${s.last_error ? " — " + s.last_error : ""}` :
         "No live picture: the capture daemon is not running (sudo systemctl start timelapse).";
-      if (s.alerts) {
-    setField(root, "alerts", Object.entries(s.alerts).map(([name, h]) =>
-      `${name}: ${h ? (h.ok ? "ok" : "FAILING: " + h.error) : "not started"}`).join("; "));
-  }
-  const image = thumbOf(s.last_image);
+      const image = thumbOf(s.last_image);
       if (image) { latest.src = image.url; latest.hidden = false; }
     } catch (error) { why.textContent = "No live picture: the camera cannot be reached."; }
     why.hidden = false;
