@@ -7,7 +7,6 @@ import datetime
 import logging
 import math
 import os
-import signal
 import threading
 import time
 
@@ -26,6 +25,7 @@ from timelapse.notify import Notifier
 from timelapse.preview import PreviewService, socket_path
 from timelapse.schedule import clock_stepped, missed_between, next_slot
 from timelapse.session import CameraSession, CameraStuck
+from timelapse.signals import StopAndReload
 from timelapse.status import iso
 from timelapse.storage import write_atomically
 from timelapse.window import next_opening, window_state
@@ -45,7 +45,7 @@ class SystemClock:
         return time.clock_gettime(time.CLOCK_BOOTTIME)
 
 
-class Daemon:
+class Daemon(StopAndReload):
     """The capture loop: signals, waits, the active-hours window, the camera session, one image per slot.
 
     It wires its collaborators: `StatusReporter` (timelapse/daemon_status.py: status file, STATUS=,
@@ -81,19 +81,6 @@ class Daemon:
         return self.reporter.status
 
     # -- signals, waiting -------------------------------------------------------------
-
-    def install_signal_handlers(self):
-        signal.signal(signal.SIGTERM, self._request_stop)
-        signal.signal(signal.SIGINT, self._request_stop)
-        signal.signal(signal.SIGHUP, self._request_reload)
-
-    def _request_stop(self, *_):
-        self.stop_requested = True
-        self.wake.set()
-
-    def _request_reload(self, *_):
-        self.reload_requested = True
-        self.wake.set()
 
     def ping(self):
         now = self.clock.boot()

@@ -8,7 +8,6 @@ reload.
 
 import logging
 import os
-import signal
 import sys
 import threading
 
@@ -21,6 +20,7 @@ from timelapse.alerts.snapshot import Collector
 from timelapse.alerts.store import Store
 from timelapse.errors import EXIT_FAILURE, TimelapseError
 from timelapse.logsetup import setup_logging
+from timelapse.signals import StopAndReload
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def check_period(environ=os.environ):
         return PERIOD
 
 
-class Watcher:
+class Watcher(StopAndReload):
     """The alerts process: watch, judge, dispatch, until ``stop`` is set."""
 
     def __init__(self, settings, period=None):
@@ -44,19 +44,6 @@ class Watcher:
         self.wake = threading.Event()
         self.stop_requested = self.reload_requested = False
         self.channels = []
-
-    def install_signal_handlers(self):
-        signal.signal(signal.SIGTERM, self._request_stop)
-        signal.signal(signal.SIGINT, self._request_stop)
-        signal.signal(signal.SIGHUP, self._request_reload)
-
-    def _request_stop(self, *_):
-        self.stop_requested = True
-        self.wake.set()
-
-    def _request_reload(self, *_):
-        self.reload_requested = True
-        self.wake.set()
 
     def _start_channels(self):
         settings = self.settings
