@@ -170,7 +170,7 @@ echo "web_image=$(curl -s -o /dev/null -w '%{http_code}' -u 'me:a long enough pa
 sed -i 's/^  interval: 2/  interval: -5/' $CFG
 echo "reload_broken_output=$(systemctl reload timelapse 2>&1 | tr '\n' ' ')"
 systemctl reload timelapse >/dev/null 2>&1; echo "reload_broken_rc=$?"
-echo "reload_broken_journal=$(journalctl -u timelapse --no-pager -o cat | grep -m1 'timelapse: error:.*capture.interval')"
+echo "reload_broken_journal=$(journalctl -b -u timelapse --no-pager -o cat | grep -m1 'timelapse: error:.*capture.interval')"
 # A file broken after the check (or a plain SIGHUP): the daemon rejects it itself.
 systemctl kill -s HUP --kill-whom=main timelapse
 sleep 1
@@ -178,8 +178,8 @@ before=$(images)
 sleep 5
 echo "active_after_bad_reload=$(systemctl is-active timelapse)"
 echo "images_grew_after_bad_reload=$([ $(images) -gt $before ] && echo yes || echo no)"
-echo "journal_rejected=$(journalctl -u timelapse --no-pager | grep -c 'reload rejected')"
-echo "journal_error_line=$(journalctl -u timelapse --no-pager | grep -m1 'capture.interval')"
+echo "journal_rejected=$(journalctl -b -u timelapse --no-pager | grep -c 'reload rejected')"
+echo "journal_error_line=$(journalctl -b -u timelapse --no-pager | grep -m1 'capture.interval')"
 echo "status_running=$(timelapse status | head -1)"
 echo "status_last=$(timelapse status | grep 'last capture')"
 
@@ -191,13 +191,13 @@ echo "status_stopped=$(timelapse status | head -1)"
 systemctl start timelapse
 sleep 8
 echo "bad_start=$(systemctl is-active timelapse) $(systemctl show -p ExecMainStatus --value timelapse) $(systemctl show -p NRestarts --value timelapse)"
-echo "adjtimex_denied=$(journalctl -u timelapse --no-pager | grep -c 'adjtimex denied')"
+echo "adjtimex_denied=$(journalctl -b -u timelapse --no-pager | grep -c 'adjtimex denied')"
 cp /root/shipped.yml $CFG
 
 # The offsite copy: a no-op without a remote, then a real copy to an SFTP server on loopback.
 echo "sync_timer=$(systemctl is-enabled timelapse-sync.timer) $(systemctl is-active timelapse-sync.timer)"
 systemctl start timelapse-sync.service
-echo "sync_off=$(systemctl show -p Result --value timelapse-sync.service) $(journalctl -u timelapse-sync --no-pager -o cat | grep -c 'sync.remote is not set')"
+echo "sync_off=$(systemctl show -p Result --value timelapse-sync.service) $(journalctl -b -u timelapse-sync --no-pager -o cat | grep -c 'sync.remote is not set')"
 mkdir -p /srv/nas
 rclone serve sftp /srv/nas --addr 127.0.0.1:2222 --user cam --pass secret --config /dev/null >/dev/null 2>&1 &
 wait_for 15 'python3 -c "import socket; socket.create_connection((\"127.0.0.1\", 2222))" 2>/dev/null'
@@ -206,7 +206,7 @@ echo "rclone_conf=$(stat -c %U:%G:%a /etc/timelapse/rclone.conf)"
 sed -i 's|^  remote: null|  remote: "nas:cam"|' $CFG
 systemctl start timelapse-sync.service
 echo "sync_on=$(systemctl show -p Result --value timelapse-sync.service)"
-echo "sync_journal=$(journalctl -u timelapse-sync --no-pager -o cat | grep -m1 'copied ')"
+echo "sync_journal=$(journalctl -b -u timelapse-sync --no-pager -o cat | grep -m1 'copied ')"
 echo "sync_copied=$(find /srv/nas/cam -name '*.jpg' | wc -l) $(find /var/lib/timelapse -name '.*' -prune -o -name '*.jpg' -print | wc -l)"
 echo "sync_record=$(stat -c %U /var/lib/timelapse/.sync/last-run.json)"
 echo "sync_status=$(timelapse status | grep 'last run')"
@@ -224,7 +224,7 @@ echo "render_result=$(systemctl show -p Result --value timelapse-render.service)
 V=/var/lib/timelapse/videos/$(date -d yesterday +%Y)/$(date -d yesterday +%F).mp4
 echo "render_video=$(stat -c %U $V) $(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 $V)"
 echo "render_keogram=$(stat -c %U ${V%.mp4}-keogram.jpg)"
-echo "render_journal=$(journalctl -u timelapse-render --no-pager -o cat | grep -m1 '^wrote .*mp4')"
+echo "render_journal=$(journalctl -b -u timelapse-render --no-pager -o cat | grep -m1 '^wrote .*mp4')"
 """
 
 
@@ -285,9 +285,10 @@ cp $CFG /root/shipped.yml
 echo "alerts_enabled=$(systemctl is-enabled timelapse-alerts)"
 wait_for 30 '[ "$(systemctl is-active timelapse-alerts)" = active ]'
 # Type=simple is "active" from the fork: wait until Python runs (as its user) and has said it is idle.
-wait_for 30 'journalctl -u timelapse-alerts --no-pager -o cat | grep -q "no channel configured"'
+wait_for 30 'journalctl -b -u timelapse-alerts --no-pager -o cat | grep -q "no channel configured"'
+# (-b: the journal is persistent, and an earlier boot of this root logged the same line.)
 echo "alerts_active=$(systemctl is-active timelapse-alerts) $(stat -c %U /proc/$(systemctl show -p MainPID --value timelapse-alerts))"
-echo "alerts_idle=$(journalctl -u timelapse-alerts --no-pager -o cat | grep -c 'no channel configured')"
+echo "alerts_idle=$(journalctl -b -u timelapse-alerts --no-pager -o cat | grep -c 'no channel configured')"
 echo "alerts_dir=$(stat -c %U:%a /var/lib/timelapse/.alerts)"
 # A webhook on loopback inside the booted root records what it is sent.
 python3 -c '
