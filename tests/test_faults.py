@@ -164,8 +164,9 @@ def test_wall_clock_step_overwrites_nothing_and_neither_bursts_nor_leaves_a_gap(
         time.sleep(2.5)
     assert all(p.read_bytes() == b"planted" for p in planted)
     times = [t for t in capture_times(daemon) if t > 0]
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) > 0.5, gaps  # never a burst
+    # Never a burst: no more captures than 1 s slots went by. (Not a minimum gap between two
+    # images: on a busy machine one capture can run late and the next on time.)
+    assert len(times) <= times[-1] - times[0] + 2, times
     attempts = [line for line in daemon.logs().splitlines() if "captured " in line] + daemon.gaps()
     assert len(attempts) >= 6
     assert daemon.logs().count("exists already (the clock went back?)") == 1  # said at info once per episode

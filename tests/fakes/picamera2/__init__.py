@@ -174,7 +174,9 @@ class Picamera2:
             self._wake.wait(max(0.0, next_frame - time.monotonic()) if arriving else 0.05)
             self._wake.clear()
             with self._lock:
-                if arriving and time.monotonic() >= next_frame:
+                # Looked at again under the lock: a test that stops the frames and then takes
+                # the last one away (stall()) must not see one more land after that on a busy machine.
+                if arriving and Picamera2.frames_arrive and time.monotonic() >= next_frame:
                     self._state.update(self._in_flight.pop(0))
                     upcoming = {**self._state, **(self._in_flight[0] if self._in_flight else {})}
                     next_frame += max(self.frame_interval, self._exposure(upcoming)[0] / 1e6)
