@@ -24,11 +24,11 @@ class WebServer:
     """A daemon (synthetic camera, 1 s) and the web server reading its status and images."""
 
     def __init__(self, tmp_path, auth="password", with_password=True, daemon=True, camera="resolution: [1280, 720]",
-                 capture="interval: 1"):
+                 capture="interval: 1", extra=""):
         self.daemon = DaemonProcess(tmp_path, camera=camera, capture=capture)
         self.port = free_port()
         self.config = self.daemon.config
-        text = self.config.read_text() + f"web: {{address: 127.0.0.1, port: {self.port}, auth: {auth}}}\n"
+        text = self.config.read_text() + f"web: {{address: 127.0.0.1, port: {self.port}, auth: {auth}}}\n" + extra
         self.config.write_text(text)
         self.output = self.daemon.output
         self.cache = tmp_path / "cache"
