@@ -117,13 +117,13 @@ def test_trust_clock_lets_retention_run_on_a_clock_that_never_synchronizes(tmp_p
 
 
 def forward_env(tmp_path, synced, ahead="+365d"):
+    if ahead and not shutil.which("faketime"):  # `make test` installs it (make deps): never a quiet skip
+        pytest.fail("faketime is not installed: run `make deps` (or apt-get install faketime)")
     env = cli_env(FAKETIME_DONT_FAKE_MONOTONIC="1", **kernel_clock(tmp_path, synced))
     return env, ["faketime", "-f", ahead] if ahead else []
 
 
 def run_forward(tmp_path, synced, *args, ahead="+365d"):
-    if ahead and not shutil.which("faketime"):  # `make test` installs it (make deps): never a quiet skip
-        pytest.fail("faketime is not installed: run `make deps` (or apt-get install faketime)")
     env, prefix = forward_env(tmp_path, synced, ahead)
     return subprocess.run([*prefix, sys.executable, "-m", "timelapse", *map(str, args)], capture_output=True,
                           text=True, timeout=60, env=env)
