@@ -137,7 +137,7 @@ def test_cameras_command_explains_what_to_check_when_none_found():
 
 
 def test_backends_do_not_load_cv2_or_picamera2_unless_chosen():
-    code = ("import sys; from timelapse import cli, daemon, commands, config; "
+    code = ("import sys; from timelapse import cli, commands, config; import timelapse.daemon.loop; "
             "from timelapse.camera import make_camera; "
             "c = make_camera(config.defaults().camera.__class__(**{**config.defaults().camera.__dict__, "
             "'source': 'synthetic'}), 85); print('cv2' in sys.modules, 'picamera2' in sys.modules)")
@@ -195,8 +195,8 @@ def test_fit_within_keeps_aspect_and_never_enlarges():
 
 # -- the lock, across real processes -----------------------------------------------------------
 
-HOLD = ("import sys, time; sys.argv = ['timelapse', 'run']; from timelapse.camera.lock import CameraLock; "
-        "lock = CameraLock(sys.stdin.readline().strip()); lock.acquire(); print('held', flush=True); time.sleep(60)")
+HOLD = ("import sys, time; from timelapse.camera.lock import CameraLock; "
+        "lock = CameraLock(sys.stdin.readline().strip(), holder='timelapse run'); lock.acquire(); print('held', flush=True); time.sleep(60)")
 
 
 def hold_lock(path):

@@ -16,7 +16,7 @@ from timelapse.camera import make_camera
 from timelapse.camera.controls import checked_controls
 from timelapse.camera.runner import call_with_timeout
 from timelapse.errors import CameraError, CameraUnavailable, ConfigError
-from timelapse.session import CameraSession, CameraStuck
+from timelapse.daemon.session import CameraSession, CameraStuck
 
 from conftest import cli_env, run_cli
 from test_camera import camera_settings, jpeg_size

@@ -1,4 +1,4 @@
-"""The daemon's live-view socket (timelapse/preview.py) with the real daemon process: frames only
+"""The daemon's live-view socket (timelapse/daemon/preview.py) with the real daemon process: frames only
 while someone watches, the camera opened for viewers only when release_between_captures says so,
 and a client that speaks nonsense dropped."""
 
@@ -92,7 +92,7 @@ def test_one_slow_preview_on_a_busy_machine_does_not_stop_the_live_view(tmp_path
     # the estimate never came down again: the live view stopped for good while captures went on.
     from types import SimpleNamespace
 
-    from timelapse.preview import PreviewService
+    from timelapse.daemon.preview import PreviewService
 
     settings = SimpleNamespace(capture=SimpleNamespace(interval=1), web=SimpleNamespace(live_fps=5))
     session = SlowOnceSession(slow={3}, seconds=0.45)
@@ -130,7 +130,7 @@ def test_previews_slower_than_the_interval_allows_still_reach_the_viewer_after_e
     of waiting forever (what a loaded machine did to the web's live view)."""
     from types import SimpleNamespace
 
-    from timelapse.preview import PreviewService
+    from timelapse.daemon.preview import PreviewService
 
     settings = SimpleNamespace(capture=SimpleNamespace(interval=1), web=SimpleNamespace(live_fps=5))
     session = SlowSession(0.6)

@@ -11,7 +11,7 @@ from timelapse.errors import EXIT_FAILURE, TimelapseError
 # command -> (module, function, help); modules load only when their command runs,
 # so `timelapse status` never pays for numpy or OpenCV.
 COMMANDS = {
-    "run": ("timelapse.daemon", "run_command", "run the capture daemon (what the systemd unit starts)"),
+    "run": ("timelapse.daemon.loop", "run_command", "run the capture daemon (what the systemd unit starts)"),
     "check-config": ("timelapse.commands", "check_config", "validate the configuration and print OK or every error"),
     "status": ("timelapse.commands", "status", "show what the daemon is doing"),
     "snapshot": ("timelapse.commands", "snapshot", "capture one image now"),

@@ -117,7 +117,7 @@ def snapshot(args):
 
     settings = config.load(args.config)
     output = args.output or datetime.datetime.now().strftime("snapshot-%Y%m%d-%H%M%S.jpg")
-    lock = CameraLock(settings.daemon.lock_file)
+    lock = CameraLock(settings.daemon.lock_file, holder="timelapse snapshot")
     try:
         lock.acquire(wait=2.0)
     except CameraBusy as exc:

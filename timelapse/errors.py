@@ -82,3 +82,34 @@ class NothingToRender(TimelapseError, LookupError):
     """No usable images for the days asked for."""
 
     exit_code = EXIT_NO_INPUT
+
+
+class UsageError(TimelapseError):
+    """A command line that asks for something impossible (a bad day, an empty range): exit 2."""
+    exit_code = EXIT_USAGE
+
+
+class CameraStuck(Exception):
+    """A camera call overran and the backend could not be released: only a new process recovers.
+
+    Not a TimelapseError: the daemon lets it end the process so that systemd restarts it."""
+
+
+class BadRequest(ValueError):
+    """A URL part that is not a date or a time at all (the web answers 400)."""
+
+
+class DamagedImage(ValueError):
+    """An image that cannot be used; ``path`` and ``why`` (a short phrase) say which and how."""
+
+    def __init__(self, path, why):
+        super().__init__(f"{path}: {why}")
+        self.path, self.why = str(path), why
+
+
+class Busy(TimelapseError):
+    """Too many password checks are running or queued; the web client should try again shortly."""
+
+
+class ChannelError(Exception):
+    """An alert could not be delivered; the text says why, for people."""

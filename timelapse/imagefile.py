@@ -20,6 +20,7 @@ import warnings
 from collections import OrderedDict
 
 from PIL import Image, ImageDraw
+from timelapse.errors import DamagedImage
 
 # The largest sensor a Pi takes (Arducam's 64 MP, 9152 x 6944) with room to spare; a full RGB
 # decode of this is 240 MB, so readers never decode at full size (see draft_open).
@@ -32,14 +33,6 @@ EOI = b"\xff\xd9"  # a JPEG ends with its end-of-image marker; 0xFF in the entro
 REMEMBERED = 4096  # damaged files remembered (each named once); the oldest are forgotten first
 
 log = logging.getLogger("timelapse.images")
-
-
-class DamagedImage(ValueError):
-    """An image that cannot be used; ``path`` and ``why`` (a short phrase) say which and how."""
-
-    def __init__(self, path, why):
-        super().__init__(f"{path}: {why}")
-        self.path, self.why = str(path), why
 
 
 def quick_check(path):

@@ -10,7 +10,7 @@ import sys
 import time
 
 from timelapse import config
-from timelapse.daemon import Daemon, SystemClock
+from timelapse.daemon.loop import Daemon, SystemClock
 from timelapse.logsetup import setup_logging
 
 

@@ -6,15 +6,17 @@ flock locks die with their process, so a crashed holder never leaves a stale loc
 import errno
 import fcntl
 import os
-import sys
 import time
 
 from timelapse.errors import CameraBusy
 
 
 class CameraLock:
-    def __init__(self, path):
-        self.path = path
+    """The flock on ``path``; ``holder`` (e.g. "timelapse run") is written beside the PID so that a
+    process refused the camera can say who has it."""
+
+    def __init__(self, path, holder="timelapse"):
+        self.path, self.holder = path, holder
         self._fd = None
 
     @property
@@ -47,7 +49,7 @@ class CameraLock:
         self._fd = fd
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n{_command()}\n".encode(), 0)
+            os.pwrite(fd, f"{os.getpid()}\n{self.holder}\n".encode(), 0)
         except OSError:
             pass  # opened read-only: the lock holds all the same
 
@@ -82,14 +84,6 @@ class CameraLock:
 
     def __exit__(self, *exc):
         self.release()
-
-
-def _command():
-    """Return "timelapse run" / "timelapse snapshot": who holds the camera, for the busy message."""
-    from timelapse.cli import COMMANDS
-
-    command = next((arg for arg in sys.argv[1:] if arg in COMMANDS), None)
-    return f"timelapse {command}" if command else "timelapse"
 
 
 def read_holder(path):

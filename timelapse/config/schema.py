@@ -8,25 +8,26 @@ from collections import namedtuple
 
 import voluptuous as vol
 
-from timelapse.config import validators as v
+from timelapse.config import alerts_keys, camera_keys, network_keys, schedule_keys
+from timelapse.config import vocabulary as v
 
 Option = namedtuple("Option", "section key default validator")
 
 OPTIONS = (
     Option("camera", "source", "auto", v.one_of("auto", "picamera", "usb", "synthetic")),
-    Option("camera", "device", 0, v.device),
+    Option("camera", "device", 0, camera_keys.device),
     Option("camera", "resolution", [1920, 1080], v.resolution),
     Option("camera", "warmup", 2, v.number(0)),
     Option("camera", "release_between_captures", False, v.boolean),
-    Option("camera", "controls", {}, v.controls),
+    Option("camera", "controls", {}, camera_keys.controls),
     Option("camera", "exposure", {"mode": "camera", "target": 0.4, "max_exposure": "20s", "max_gain": 8.0,
-                                  "max_step": 0.33, "white_balance": "auto"}, v.exposure),
-    Option("camera", "scene", None, v.scene),
+                                  "max_step": 0.33, "white_balance": "auto"}, camera_keys.exposure),
+    Option("camera", "scene", None, camera_keys.scene),
     Option("capture", "interval", 60, v.duration(1)),
     Option("capture", "jpeg_quality", 85, v.number(1, 100, integer=True)),
     Option("capture", "timeout", 30, v.number(0, exclusive_minimum=True)),
-    Option("capture", "active_hours", None, v.active_hours),
-    Option("capture", "location", None, v.location),
+    Option("capture", "active_hours", None, schedule_keys.active_hours),
+    Option("capture", "location", None, schedule_keys.location),
     Option("storage", "output_dir", "/var/lib/timelapse", v.absolute_path()),
     Option("storage", "warn_threshold", 85, v.percent),
     Option("storage", "stop_threshold", 90, v.percent),
@@ -38,13 +39,13 @@ OPTIONS = (
     Option("daemon", "gap_log", None, v.absolute_path(optional=True)),
     Option("daemon", "clock_sync_timeout", 120, v.duration(0, allow_zero=True)),
     Option("daemon", "log_level", "info", v.one_of("debug", "info", "warning", "error")),
-    Option("web", "address", None, v.listen_address),
+    Option("web", "address", None, network_keys.listen_address),
     Option("web", "port", 8080, v.number(1, 65535, integer=True)),
     Option("web", "auth", "password", v.one_of("password", "none")),
     Option("web", "live_fps", 5, v.number(1, 15, integer=True)),
-    Option("sync", "remote", None, v.remote),
+    Option("sync", "remote", None, network_keys.remote),
     Option("sync", "every", "15m", v.duration(300)),
-    Option("sync", "bwlimit", None, v.bwlimit),
+    Option("sync", "bwlimit", None, network_keys.bwlimit),
     Option("render", "daily", True, v.boolean),
     Option("render", "fps", 25, v.number(1, 120)),
     Option("render", "height", 1080, v.even_height),
@@ -53,11 +54,11 @@ OPTIONS = (
     Option("render", "keogram", True, v.boolean),
     Option("render", "retention_days", None, v.optional(v.number(1, integer=True), "keep videos forever")),
     Option("alerts", "after", 3, v.number(1, integer=True)),
-    Option("alerts", "email", None, v.email_channel),
-    Option("alerts", "webhook", None, v.webhook_channel),
-    Option("alerts", "mqtt", None, v.mqtt_channel),
-    Option("alerts", "daily_report", None, v.clock_time),
-    Option("alerts", "name", None, v.camera_name),
+    Option("alerts", "email", None, alerts_keys.email_channel),
+    Option("alerts", "webhook", None, alerts_keys.webhook_channel),
+    Option("alerts", "mqtt", None, alerts_keys.mqtt_channel),
+    Option("alerts", "daily_report", None, alerts_keys.clock_time),
+    Option("alerts", "name", None, alerts_keys.camera_name),
 )
 
 SECTIONS = tuple(dict.fromkeys(option.section for option in OPTIONS))

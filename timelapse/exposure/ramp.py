@@ -9,7 +9,7 @@
                                status ({exposure_time_us, analogue_gain, brightness}, or {} if the
                                camera does not say); in mode smooth, the next capture's controls
     restart()                  a gap or a window opening: the next 3 captures may meter freely
-    reconfigure(settings)      a reload
+    reconfigure(new, old)      a reload
     save()                     write the state now (at stop)
 """
 
@@ -108,11 +108,10 @@ class ExposureRamp:
         if self.state is not None:
             self.state = replace(self.state, free=FREE_CAPTURES)
 
-    def reconfigure(self, settings, session):
-        """A reload: new limits from the next capture (the state is kept)."""
-        self.settings, self._room = settings, None
-        if session.is_open:
-            self.opened(session)
+    def reconfigure(self, new, old):
+        """Follow reloaded settings ``new`` (``old``: those they replace): new limits from the next
+        capture, the state kept. The daemon calls `opened` again when the camera stays open."""
+        self.settings, self._room = new, None
 
     def save(self):
         """Write the state to output_dir/.exposure.json atomically; a failure is logged at debug only."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import voluptuous as vol
 
 from timelapse import config
-from timelapse.config.validators import active_hours
-from timelapse.errors import ClockUntrusted, NothingToRender, TimelapseError, ToolMissing
+from timelapse.config.schedule_keys import active_hours
+from timelapse.errors import ClockUntrusted, NothingToRender, TimelapseError, ToolMissing, UsageError
 from timelapse.memory import small_machine
 from timelapse.render import ffmpeg
 from timelapse.render.frames import output_size, reference_size, select
@@ -18,10 +18,6 @@ from timelapse.render.keogram import keogram
 from timelapse.render.retention import apply_video_retention
 from timelapse.storage import write_atomically
 
-
-
-class UsageError(TimelapseError):
-    exit_code = 2
 
 
 def parse_days(text, today=None):

@@ -14,7 +14,7 @@ from timelapse import config
 from timelapse.errors import TimelapseError
 from timelapse.logsetup import setup_logging
 from timelapse.memory import keep_memory_flat
-from timelapse.preview import socket_path
+from timelapse.daemon.preview import socket_path
 from timelapse.web.auth import Guard, password_file
 from timelapse.web.base import Context
 from timelapse.web.catalog import Catalog

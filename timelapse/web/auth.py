@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from timelapse import config
-from timelapse.errors import TimelapseError
+from timelapse.errors import Busy, TimelapseError
 
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}  # about 50 ms on a Pi 4: slow for a guesser, fine for a person
 FAILURES_ALLOWED = 5  # failed sign-ins per client address ...
@@ -31,10 +31,6 @@ REMEMBER = 3600.0  # seconds a verified password stays verified in memory (Basic
 # returned to the system after each check: memory.keep_memory_flat, called by `timelapse web`.)
 CHECKS_AT_ONCE = 2
 CHECKS_WAITING = 8
-
-
-class Busy(TimelapseError):
-    """Too many password checks are running or queued; the client should try again shortly."""
 
 
 def password_file(settings):

@@ -13,13 +13,10 @@ from pathlib import Path
 
 from timelapse.names import image_file_name, in_real_order, parse_image_name
 from timelapse.storage import day_dirs
+from timelapse.errors import BadRequest
 
 DaySummary = namedtuple("DaySummary", "date count first last bytes")  # first, last: datetime.time
 DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
-class BadRequest(ValueError):
-    """A URL part that is not a date or a time at all (400)."""
 
 
 def parse_date(text):

@@ -14,14 +14,11 @@ import time
 import urllib.parse
 
 from timelapse.alerts.messages import iso
+from timelapse.errors import ChannelError
 
 log = logging.getLogger(__name__)
 
 BACKOFF = (5.0, 300.0)  # first retry after 5 s, doubling, at most 5 minutes apart
-
-
-class ChannelError(Exception):
-    """A message could not be delivered; the text says why, for people."""
 
 
 def in_words(exc, where):

@@ -31,7 +31,7 @@ class StorageKeeper:
     """Disk guard, write-failure episodes and retention scheduling for the daemon.
 
     ``settings`` is a callable returning the current settings (they change on reload);
-    ``reporter`` is the daemon's `timelapse.daemon_status.StatusReporter`; ``stop_requested``
+    ``reporter`` is the daemon's `timelapse.daemon.reporter.StatusReporter`; ``stop_requested``
     is a callable, True once the daemon is stopping (retention stops between days).
     """
 

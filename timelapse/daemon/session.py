@@ -7,7 +7,7 @@ import threading
 from timelapse.camera import make_camera
 from timelapse.camera.lock import CameraLock
 from timelapse.camera.runner import RELEASE_GRACE, call_with_timeout
-from timelapse.errors import CameraError, CaptureTimeout
+from timelapse.errors import CameraError, CameraStuck, CaptureTimeout
 
 log = logging.getLogger(__name__)
 
@@ -21,16 +21,12 @@ def backoff_delay(failures, rand=random.random):
     return min(BACKOFF_LIMIT, base * (1 + 0.2 * rand()))
 
 
-class CameraStuck(Exception):
-    """A camera call overran and the backend could not be released: only a new process recovers."""
-
-
 class CameraSession:
     """Keep a camera open (or not, with release_between_captures) and say when to retry."""
 
     def __init__(self, settings, jpeg_quality, timeout, lock_path, cancelled=lambda: False, tick=None):
         self.settings, self.jpeg_quality, self.timeout = settings, jpeg_quality, timeout
-        self.file_lock = CameraLock(lock_path)
+        self.file_lock = CameraLock(lock_path, holder="timelapse run")
         self.cancelled, self.tick = cancelled, tick
         self.camera = None
         # Captures and live-view frames take turns at the camera; opening and closing too.
@@ -145,14 +141,17 @@ class CameraSession:
         else:
             log.debug("camera still failing (%d): %s; next attempt in %.0f s", self.failures, error, delay)
 
-    def reconfigure(self, settings, jpeg_quality, timeout, lock_path):
-        """Take new settings; reopen the camera only if what it was opened with changed."""
+    def reconfigure(self, new, old):
+        """Follow reloaded settings ``new`` (``old``: those they replace); return True if the camera
+        must reopen (only when what it was opened with changed)."""
+        settings, jpeg_quality = new.camera, new.capture.jpeg_quality
+        timeout, lock_path = new.capture.timeout, new.daemon.lock_file
         changed = (settings, jpeg_quality) != (self.settings, self.jpeg_quality) or lock_path != self.file_lock.path
         self.timeout = timeout
         if changed:
             self.close()
             self.settings, self.jpeg_quality = settings, jpeg_quality
-            self.file_lock = CameraLock(lock_path)
+            self.file_lock = CameraLock(lock_path, holder="timelapse run")
             self.description = settings.source
             self.failures, self.retry_at, self.disconnected = 0, 0.0, False
         return changed

@@ -12,19 +12,19 @@ import time
 
 from timelapse import __version__, config
 from timelapse.clock import clock_synchronized, local_time
-from timelapse.daemon_reload import apply_reload
-from timelapse.daemon_status import StatusReporter
-from timelapse.daemon_storage import StorageKeeper
+from timelapse.daemon.reload import apply_reload
+from timelapse.daemon.reporter import StatusReporter
+from timelapse.daemon.storage_keeper import StorageKeeper
 from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
 from timelapse.exif import with_exif
 from timelapse.exposure.ramp import ExposureRamp
 from timelapse.logsetup import setup_logging
 from timelapse.memory import keep_memory_flat
 from timelapse.names import SlotNamer
-from timelapse.notify import Notifier
-from timelapse.preview import PreviewService, socket_path
+from timelapse.daemon.notify import Notifier
+from timelapse.daemon.preview import PreviewService, socket_path
 from timelapse.schedule import clock_stepped, missed_between, next_slot
-from timelapse.session import CameraSession, CameraStuck
+from timelapse.daemon.session import CameraSession, CameraStuck
 from timelapse.signals import StopAndReload
 from timelapse.status import iso
 from timelapse.storage import write_atomically
@@ -48,9 +48,9 @@ class SystemClock:
 class Daemon(StopAndReload):
     """The capture loop: signals, waits, the active-hours window, the camera session, one image per slot.
 
-    It wires its collaborators: `StatusReporter` (timelapse/daemon_status.py: status file, STATUS=,
-    gap log), `StorageKeeper` (timelapse/daemon_storage.py: disk guard, write failures, retention)
-    and `apply_reload` (timelapse/daemon_reload.py: SIGHUP). ``clock`` has ``wall()`` and ``boot()``
+    It wires its collaborators: `StatusReporter` (daemon/reporter.py: status file, STATUS=,
+    gap log), `StorageKeeper` (daemon/storage_keeper.py: disk guard, write failures, retention)
+    and `apply_reload` (daemon/reload.py: SIGHUP). ``clock`` has ``wall()`` and ``boot()``
     in seconds (`SystemClock`); ``notifier`` is a `timelapse.notify.Notifier`.
     """
 

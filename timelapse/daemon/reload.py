@@ -19,7 +19,7 @@ log = logging.getLogger("timelapse")
 
 
 def apply_reload(daemon):
-    """Reload ``daemon``'s (a `timelapse.daemon.Daemon`) configuration file; clear its reload request."""
+    """Reload ``daemon``'s (a `timelapse.daemon.loop.Daemon`) configuration file; clear its reload request."""
     daemon.reload_requested = False
     new, problems = config.reload(daemon.settings)
     if not problems and new.storage.output_dir != daemon.settings.storage.output_dir:
@@ -35,12 +35,14 @@ def apply_reload(daemon):
         return
     old, daemon.settings = daemon.settings, new
     set_level(new.daemon.log_level)
-    daemon.storage.reconfigure(new, old)
     if new.storage.output_dir != old.storage.output_dir:
-        daemon.namer = SlotNamer(new.storage.output_dir)
-    reopened = daemon.session.reconfigure(new.camera, new.capture.jpeg_quality, new.capture.timeout,
-                                          new.daemon.lock_file)
-    daemon.exposure.reconfigure(new, daemon.session)
+        daemon.namer = SlotNamer(new.storage.output_dir)  # it remembers the last slot of its own root only
+    # Every collaborator that keeps settings is told the same way: reconfigure(new, old).
+    daemon.storage.reconfigure(new, old)
+    reopened = daemon.session.reconfigure(new, old)
+    daemon.exposure.reconfigure(new, old)
+    if daemon.session.is_open:
+        daemon.exposure.opened(daemon.session)
     log.info("reloaded %s%s", new.path or "built-in defaults", "; camera reopens" if reopened else "")
     daemon.reporter.update(interval=new.capture.interval, config_loaded=iso(daemon.clock.wall()),
                            camera=new.camera.source)
