@@ -16,7 +16,7 @@ PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
 
 help:
 	@echo "make deps          install build and test dependencies (root; build-deps: only what building needs)"
-	@echo "make test          fast test suite (unit and integration, no root needed)"
+	@echo "make test          pyflakes, then the fast test suite (unit and integration, no root needed)"
 	@echo "make check         everything CI runs: tests, .deb build, lintian, package tests on bookworm and"
 	@echo "                   trixie roots (root; the README's install, the suite on trixie), bench smoke"
 	@echo "make check-arm64   the .deb on a trixie arm64 root under qemu-user-static (root; slow, not in check)"
@@ -44,6 +44,7 @@ deps: build-deps
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
 
 test: deps
+	$(CLEAN_ENV) $(PY) -m pyflakes timelapse tests bench
 	$(PYTEST) -q tests --ignore=tests/package
 
 deb: build-deps $(DEB)

@@ -87,3 +87,13 @@ def small_tmpfs(tmp_path):
         yield mountpoint
     finally:
         subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+
+
+@pytest.fixture
+def camera(tmp_path):
+    """An empty output_dir and a config file naming it (the render and damaged-image tests)."""
+    output = tmp_path / "images"
+    output.mkdir()
+    config = tmp_path / "timelapse.yml"
+    config.write_text(f"storage: {{output_dir: {output}}}\n")
+    return type("Camera", (), {"output": output, "config": config, "dir": tmp_path})

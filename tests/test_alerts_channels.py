@@ -6,7 +6,6 @@ No mock of smtplib, urllib or paho: what goes over the wire is what the servers 
 import json
 import subprocess
 
-import pytest
 
 from conftest import run_cli
 from alerts_harness import Mosquitto, MqttRecorder, SmtpSink, WebhookServer, free_port, wait_until

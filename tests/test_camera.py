@@ -21,7 +21,7 @@ from timelapse.camera.base import fit_within
 from timelapse.camera.lock import CameraLock
 from timelapse.camera.runner import call_with_timeout
 from timelapse.camera.synthetic import SyntheticCamera
-from timelapse.errors import CameraBusy, CameraError, CameraUnavailable, CaptureTimeout, ConfigError
+from timelapse.errors import CameraBusy, CameraError, CameraUnavailable, CaptureTimeout
 
 from conftest import cli_env, run_cli
 

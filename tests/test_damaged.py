@@ -19,7 +19,7 @@ from timelapse import imagefile
 
 from conftest import run_cli
 from damaged_images import KINDS, plant
-from test_render import camera, ffprobe, frame  # noqa: F401 (camera is a fixture)
+from test_render import ffprobe, frame
 from test_render import plant as plant_good
 from web_harness import WebServer
 

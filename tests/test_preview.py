@@ -6,7 +6,6 @@ import socket
 import struct
 import time
 
-import pytest
 
 from timelapse.camera.lock import CameraLock
 from timelapse.errors import CameraBusy

@@ -49,15 +49,6 @@ def plant(root, day, count, size=(640, 360), start_second=0, colours=None):
     return paths
 
 
-@pytest.fixture
-def camera(tmp_path):
-    output = tmp_path / "images"
-    output.mkdir()
-    config = tmp_path / "timelapse.yml"
-    config.write_text(f"storage: {{output_dir: {output}}}\n")
-    return type("Camera", (), {"output": output, "config": config, "dir": tmp_path})
-
-
 def render(camera, *args, env=None, timeout=300):
     return run_cli("--config", camera.config, "render", *args, env=env, timeout=timeout)
 

@@ -1,6 +1,5 @@
 """The schedule: wall-clock-aligned slots, skipping, clock steps, DST, active hours. No sleeping."""
 
-import datetime
 
 import pytest
 

@@ -8,7 +8,6 @@ from collections import namedtuple
 from pathlib import Path
 
 from timelapse.errors import StorageError
-from timelapse.names import image_path  # noqa: F401 (where callers have always found it)
 
 # A hidden temporary beside its final name: ".HHMMSS.jpg.<pid>.tmp" (or ".HHMMSS_2.jpg..."). Hidden,
 # so that `ffmpeg -pattern_type glob -i '*.jpg'` never sees a half-written frame.

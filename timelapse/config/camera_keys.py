@@ -5,7 +5,8 @@ import re
 
 import voluptuous as vol
 
-from timelapse.config.vocabulary import duration, is_number, number, one_of, text
+from timelapse.config.schedule_keys import location
+from timelapse.config.vocabulary import duration, is_number, number, one_of
 
 def device(value):
     """Return a camera index (int >= 0) or a path/URL string."""

@@ -4,7 +4,7 @@ import re
 
 import voluptuous as vol
 
-from timelapse.config.vocabulary import is_number, text
+from timelapse.config.vocabulary import is_number
 
 _REMOTE = re.compile(r"^[A-Za-z0-9_][\w. -]*:")
 

@@ -4,9 +4,6 @@ Both functions read a strided view (every ``stride``-th pixel of every ``stride`
 is that of a thumbnail whatever the frame size: about 0.1 ms for 1080p at stride 8.
 """
 
-import numpy as np
-
-
 def mean_luma(plane, stride=4):
     """Return the mean of an 8-bit luma (Y) plane, 0..1; e.g. the Y rows of picamera2's YUV420 lores."""
     view = plane[::stride, ::stride]

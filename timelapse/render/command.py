@@ -10,7 +10,7 @@ import voluptuous as vol
 
 from timelapse import config
 from timelapse.config.schedule_keys import active_hours
-from timelapse.errors import ClockUntrusted, NothingToRender, TimelapseError, ToolMissing, UsageError
+from timelapse.errors import ClockUntrusted, NothingToRender, ToolMissing, UsageError
 from timelapse.memory import small_machine
 from timelapse.render import ffmpeg
 from timelapse.render.frames import output_size, reference_size, select

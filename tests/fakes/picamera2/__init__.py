@@ -39,9 +39,12 @@ Tests steer it through the class attributes below and read what happened from
 
 import threading
 import time
-from concurrent.futures import CancelledError, Future, TimeoutError  # noqa: F401 (picamera2 exports them)
+from concurrent import futures
+from concurrent.futures import CancelledError, Future
 
 import numpy as np
+
+TimeoutError = futures.TimeoutError  # picamera2 re-exports concurrent.futures.TimeoutError (what wait= raises)
 
 _BUSY = "Failed to acquire camera: Device or resource busy"
 
