@@ -245,7 +245,8 @@ def write_cost(work, repeats):
     return results
 
 
-def table(results):
+def capture_rows(results):
+    """Rows of the capture daemon: lateness, wakeups, first capture, retention, JPEG, writes."""
     idle, loaded = results["lateness_idle"], results["lateness_loaded"]
     rows = [
         ("capture lateness p50 / p99 / max (idle)",
@@ -290,8 +291,13 @@ def table(results):
          f"{results['writes']['fsync']['ms_p50']:.2f} / {results['writes']['no_fsync']['ms_p50']:.2f} ms",
          "(reported)", None),
     ]
+    return rows
+
+
+def web_rows(results):
+    """Rows of the web server with the daemon and live viewers."""
     web = results["web"]
-    rows += [
+    rows = [
         ("web server RSS idle / with 3 live viewers", f"{web['rss_idle_mb']} / {web['rss_viewers_mb']} MB",
          "< 40 / < 50 MB", web["rss_idle_mb"] < 40 and web["rss_viewers_mb"] < 50),
         ("live frames per viewer per second (3 viewers, live_fps 5)",
@@ -311,8 +317,13 @@ def table(results):
         (f"day zip of {web['zip']['mb']} MB: RSS growth, time", f"{web['zip']['rss_growth_mb']} MB, "
          f"{web['zip']['seconds']} s", "< 10 MB", web["zip"]["rss_growth_mb"] < 10),
     ]
+    return rows
+
+
+def web_alone_rows(results):
+    """Rows of the web server alone: sign-ins, /live.jpg with the daemon stopped."""
     alone = results["web_alone"]
-    rows += [
+    rows = [
         ("web server RSS idle / after 20 failed + 20 good sign-ins",
          f"{alone['rss_idle_mb']} / {alone['rss_after_sign_ins_mb']} MB", "< 40 MB after",
          alone["rss_after_sign_ins_mb"] < 40),
@@ -321,8 +332,13 @@ def table(results):
          f"({alone['live_jpg_no_daemon_ms']['status']})", "< 100 ms",
          alone["live_jpg_no_daemon_ms"]["max"] < 100 and alone["live_jpg_no_daemon_ms"]["status"] == 503),
     ]
+    return rows
+
+
+def render_rows(results):
+    """Rows of timelapse render against bare ffmpeg, and the keogram."""
     render = results["render"]
-    rows += [
+    rows = [
         (f"timelapse render / bare ffmpeg, {render['frames']} frames {render['size'][1]}p",
          f"{render['render_s']:.1f} / {render['bare_ffmpeg_s']:.1f} s = {render['ratio']:.3f}",
          # On a smoke run's few frames Python's start-up dominates: the target is for a real day.
@@ -336,6 +352,12 @@ def table(results):
         ("keogram, per 1080p frame" if render["size"][1] == 1080 else "keogram, per frame",
          f"{render['keogram_ms_per_frame']:.2f} ms", "< 5 ms", render["keogram_ms_per_frame"] < 5),
     ]
+    return rows
+
+
+def render_small_rows(results):
+    """Rows of the lean render on a simulated 512 MB Pi."""
+    rows = []
     for row in results["render_small"]:
         source = "12 MP" if row["size"][1] > 1080 else f"{row['size'][1]}p"
         small, default = row["small"], row["default"]
@@ -345,15 +367,25 @@ def table(results):
                  ("  ... time, lean / default (video MB)",
                   f"{small['seconds']:.1f} / {default['seconds']:.1f} s = {row['slowdown']:.2f} "
                   f"({small['video_mb']} / {default['video_mb']})", "<= 1.5", row["slowdown"] <= 1.5)]
+    return rows
+
+
+def sync_rows(results):
+    """Rows of timelapse sync."""
+    rows = []
     sync = results["sync"]
     for run in ("first", "second"):
         rows.append((f"timelapse sync, {run} run ({sync['days']} days x {sync['per_day']} images)",
                      f"{sync[run]['files']} files, {sync[run]['mb']:.1f} MB, {sync[run]['seconds']:.2f} s",
                      "(reported)", None))
-    rows += exposure_rows(results["exposure"])
+    return rows
+
+
+def alerts_rows(results):
+    """Rows of the alerts process."""
     alerts = results["alerts"]
     limit = 2 * alerts["interval_s"] + 60
-    rows += [
+    rows = [
         (f"alerts: daemon killed -> message, max of {len(alerts['death_to_message_s'])} (interval "
          f"{alerts['interval_s']} s, check every {alerts['check_period_s']} s)",
          f"{max(alerts['death_to_message_s']):.1f} s" + ("" if alerts["exactly_once"] else " (NOT exactly once)"),
@@ -368,6 +400,34 @@ def table(results):
         rows.append(("alerts with MQTT: RSS, wakeups per minute", f"{alerts['mqtt_rss_mb']:.1f} MB, "
                      f"{alerts['mqtt_wakeups_per_minute']:.1f} (paho's 1 s network loop)", "< 25 MB",
                      alerts["mqtt_rss_mb"] < 25))
+    return rows
+
+
+# Each part of the table, with the results it reads: a part that failed (or was not run) gets one
+# row saying so, and the others are printed all the same.
+PARTS = [
+    (("lateness_idle", "lateness_loaded", "idle", "synthetic", "picamera", "usb", "retention", "jpeg", "writes"),
+     capture_rows),
+    (("web",), web_rows),
+    (("web_alone",), web_alone_rows),
+    (("render",), render_rows),
+    (("render_small",), render_small_rows),
+    (("sync",), sync_rows),
+    (("exposure",), lambda results: exposure_rows(results["exposure"])),
+    (("alerts",), alerts_rows),
+]
+
+
+def table(results):
+    """Return the results as a table of (measure, measured, target, ok) lines."""
+    rows = []
+    for keys, make_rows in PARTS:
+        failed = [key for key in keys if "error" in results.get(key, {"error": "not run"})]
+        if failed:
+            rows += [(f"{key}: NOT MEASURED", results.get(key, {}).get("error", "not run")[:60], "", False)
+                     for key in failed]
+            continue
+        rows += make_rows(results)
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure':<{width}}  {'measured':<34}  {'target':<24}  ok", "-" * (width + 66)]
     for name, value, target, ok in rows:
@@ -376,56 +436,77 @@ def table(results):
     return "\n".join(lines)
 
 
+def measure(results, key, label, run, save):
+    """Run ``run()`` into ``results[key]``; a failure is kept as {"error"} and the bench goes on."""
+    print(f"{label} ...", flush=True)
+    try:
+        results[key] = run()
+    except Exception as exc:  # one broken part must not lose the figures of the others
+        import traceback
+
+        traceback.print_exc()
+        results[key] = {"error": f"{type(exc).__name__}: {exc}"}
+    save()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a quick pass over everything (CI)")
     args = parser.parse_args()
     smoke = args.smoke
     work = Path(tempfile.mkdtemp(prefix="timelapse-bench-", dir="/var/tmp"))
+    results = {"machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+                          f"{platform.platform()}, Python {platform.python_version()}",
+               "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "smoke": smoke}
+
+    def save():  # after every part: a run that dies later keeps what it measured
+        if not smoke:
+            (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+
+    steps = [
+        ("lateness_idle", "lateness, idle", lambda: lateness(work, 5 if smoke else 100, loaded=False)),
+        ("lateness_loaded", "lateness, CPU loaded", lambda: lateness(work, 5 if smoke else 100, loaded=True)),
+        # voluntary switches of live threads
+        ("idle", "idle wakeups", lambda: idle_wakeups(work, 5 if smoke else 60)),
+        ("synthetic", "first capture: synthetic", lambda: first_capture(work, "synthetic", SYNTHETIC)),
+        ("picamera", "first capture: picamera stand-in",
+         lambda: first_capture(work, "picamera", "source: picamera, resolution: [1920, 1080]",
+                               {"PYTHONPATH": str(ROOT / "tests/fakes")})),
+        ("usb", "first capture: USB",
+         lambda: first_capture(work, "usb", f"source: usb, device: {usb_video(work)}, resolution: [1920, 1080]")),
+        ("retention", "retention candidate search", lambda: retention_search(*((30, 10) if smoke else (365, 1440)))),
+        ("jpeg", "JPEG encoding", lambda: jpeg_encode(2 if smoke else 10)),
+        ("writes", "atomic writes", lambda: write_cost(work, 5 if smoke else 40)),
+        ("web", "web: RSS, live viewers, lateness, day listing, thumbnails, zip",
+         lambda: web_figures(work, *((3, 100, 10) if smoke else (20, 1440, 1000)))),
+        ("web_alone", "web: RSS after sign-ins, /live.jpg with the daemon stopped",
+         lambda: sign_in_and_no_daemon_figures(work, 20)),
+        ("render", "render: timelapse render vs bare ffmpeg, RSS, keogram",
+         lambda: render_runs(work, *((30, (640, 360)) if smoke else (1000, (1920, 1080))))),
+        ("render_small", "render on a simulated 512 MB Pi: lean vs default settings, 1080p and 12 MP frames",
+         lambda: small_machine_runs(work, 20 if smoke else 300)),
+        ("sync", "offsite copy: first and second timelapse sync",
+         lambda: sync_runs(work, *((10, 20) if smoke else (365, 96)))),
+        ("exposure", "exposure: the controller's cost, a simulated day in mode camera and smooth, keograms",
+         lambda: exposure_figures(work, smoke, Run)),
+        ("alerts", "alerts: daemon death to message, RSS, wakeups",
+         lambda: alerts_runs(work, *((1, 15) if smoke else (3, 60)))),
+    ]
     try:
-        results = {"machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-                              f"{platform.platform()}, Python {platform.python_version()}",
-                   "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "smoke": smoke}
-        print("lateness, idle ...", flush=True)
-        results["lateness_idle"] = lateness(work, 5 if smoke else 100, loaded=False)
-        print("lateness, CPU loaded ...", flush=True)
-        results["lateness_loaded"] = lateness(work, 5 if smoke else 100, loaded=True)
-        print("idle wakeups ...", flush=True)
-        results["idle"] = idle_wakeups(work, 5 if smoke else 60)  # voluntary switches of live threads
-        print("first capture: synthetic, picamera stand-in, USB ...", flush=True)
-        results["synthetic"] = first_capture(work, "synthetic", SYNTHETIC)
-        results["picamera"] = first_capture(work, "picamera", "source: picamera, resolution: [1920, 1080]",
-                                            {"PYTHONPATH": str(ROOT / "tests/fakes")})
-        results["usb"] = first_capture(work, "usb", f"source: usb, device: {usb_video(work)}, "
-                                                    "resolution: [1920, 1080]")
-        print("retention candidate search ...", flush=True)
-        results["retention"] = retention_search(*((30, 10) if smoke else (365, 1440)))
-        results["jpeg"] = jpeg_encode(2 if smoke else 10)
-        results["writes"] = write_cost(work, 5 if smoke else 40)
-        print("web: RSS, live viewers, lateness, day listing, thumbnails, zip ...", flush=True)
-        results["web"] = web_figures(work, *((3, 100, 10) if smoke else (20, 1440, 1000)))
-        print("web: RSS after sign-ins, /live.jpg with the daemon stopped ...", flush=True)
-        results["web_alone"] = sign_in_and_no_daemon_figures(work, 20)
-        print("render: timelapse render vs bare ffmpeg, RSS, keogram ...", flush=True)
-        results["render"] = render_runs(work, *((30, (640, 360)) if smoke else (1000, (1920, 1080))))
-        print("render on a simulated 512 MB Pi: lean vs default settings, 1080p and 12 MP frames ...", flush=True)
-        results["render_small"] = small_machine_runs(work, 20 if smoke else 300)
-        print("offsite copy: first and second timelapse sync ...", flush=True)
-        results["sync"] = sync_runs(work, *((10, 20) if smoke else (365, 96)))
-        print("exposure: the controller's cost, a simulated day in mode camera and smooth, keograms ...", flush=True)
-        results["exposure"] = exposure_figures(work, smoke, Run)
-        print("alerts: daemon death to message, RSS, wakeups ...", flush=True)
-        results["alerts"] = alerts_runs(work, *((1, 15) if smoke else (3, 60)))
+        for key, label, run in steps:
+            measure(results, key, label, run, save)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = table(results)
     print(f"\n{results['machine']}\n{results['date']}{' (smoke run)' if smoke else ''}\n\n{text}")
     if not smoke:
-        (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
         print(f"\nwritten: {HERE / 'results.json'}")
+    failed = [key for key, _, _ in steps if "error" in results[key]]
     for metric in ("synthetic", "picamera"):
-        if results[metric]["cv2_loaded"]:
+        if results[metric].get("cv2_loaded"):
             raise SystemExit(f"cv2 was loaded on the {metric} path")
+    if failed:
+        raise SystemExit(f"not measured (see above): {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ def controller_cost(repeats=20000):
     return {"controller_us": pure, "ramp_captured_us": daemon_side, "metering": timings}
 
 
-def day_runs(work, length, make_run, keograms=True):
+def day_runs(work, length, make_run, keogram_dir=HERE):
     """Run both modes through a simulated day of ``length`` seconds; return {mode: figures}."""
     from timelapse.exposure.figures import day_figures, read_shot
     from timelapse.render.keogram import keogram
@@ -96,15 +96,16 @@ def day_runs(work, length, make_run, keograms=True):
         paths = run.images()
         shots = [read_shot(path) for path in paths]
         results[mode] = dict(day_figures(shots, 0.4, 8.0), brightness_median=statistics.median(s[0] for s in shots))
-        if keograms:
-            (HERE / f"keogram-{mode}.jpg").write_bytes(keogram(paths, height=120, quality=80))
+        data, _columns = keogram(paths, height=120, quality=80)
+        (keogram_dir / f"keogram-{mode}.jpg").write_bytes(data)
     return results
 
 
 def exposure_figures(work, smoke, make_run):
     """Return the exposure figures; ``make_run(work, name, interval, camera)`` starts a daemon (bench.Run)."""
     return {"cost": controller_cost(2000 if smoke else 20000),
-            "day": day_runs(work, 40 if smoke else 300, make_run, keograms=not smoke), "seconds": 40 if smoke else 300}
+            "day": day_runs(work, 40 if smoke else 300, make_run, keogram_dir=work if smoke else HERE),
+            "seconds": 40 if smoke else 300}
 
 
 def exposure_rows(exposure):
