@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import tornado.web
 
+from timelapse.web import urls
 from timelapse.web.auth import Busy
 
 SESSION = "timelapse_session"
@@ -76,7 +77,7 @@ class AuthMixin:
             except Busy as exc:
                 return self.refuse_busy(exc)
         if self.page:
-            self.redirect("/login?next=" + quote(self.request.uri, safe="/?=&"))
+            self.redirect(urls.LOGIN + "?next=" + quote(self.request.uri, safe="/?=&"))
         elif waiting:
             self.set_status(429)
             self.set_header("Retry-After", str(waiting))
@@ -115,7 +116,7 @@ class AuthMixin:
         from timelapse import __version__
 
         self.render(template, open_access=self.ctx.open_access, signed_in=self.current_user in ("session", "basic"),
-                    version=__version__, **values)
+                    version=__version__, urls=urls, **values)
 
 
 class BaseHandler(AuthMixin, tornado.web.RequestHandler):
