@@ -128,3 +128,21 @@ class BaseHandler(AuthMixin, tornado.web.RequestHandler):
         self.set_header("Referrer-Policy", "same-origin")
         self.set_header("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; media-src 'self'; "
                                                    "style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+
+
+class TwinHandler(BaseHandler):
+    """A resource served as an HTML page and as its JSON twin by one handler (Datasette's way): the route
+    passes ``as_json=True`` for the JSON URL. The page signs in through the form, the JSON through Basic."""
+
+    def initialize(self, ctx, as_json=False):
+        super().initialize(ctx)
+        self.as_json = as_json
+        self.page = not as_json
+
+    def reply(self, data, template=None, **values):
+        """Write ``data`` as JSON (never cached), or render ``template`` with ``values`` for the page."""
+        if not self.as_json:
+            return self.render_page(template, **values)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write(json.dumps(data))

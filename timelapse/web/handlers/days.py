@@ -1,7 +1,6 @@
 """Days: the list, a day (scrubber, keogram timeline, lazily loaded grid), their JSON, and a day
 as a zip that is streamed (stored, not recompressed) with flat memory whatever its size."""
 
-import json
 import os
 import zipfile
 
@@ -11,7 +10,7 @@ import tornado.web
 from timelapse.archive import Period, Product, image_file_name
 from timelapse.imagefile import DamagedImage
 from timelapse.web import urls
-from timelapse.web.base import BaseHandler
+from timelapse.web.base import BaseHandler, TwinHandler
 from timelapse.web.catalog import BadRequest, parse_date
 from timelapse.web.handlers.files import DAMAGED
 
@@ -41,18 +40,12 @@ def images_json(date, images):
             for image in images]
 
 
-class DaysPage(BaseHandler):
-    page = True
+class Days(TwinHandler):
+    """GET /days (the list of days) and /api/days (its JSON twin)."""
 
     def get(self):
-        self.render_page("days.html", days=[day_json(day, self.ctx.catalog) for day in self.ctx.catalog.days()])
-
-
-class DaysApi(BaseHandler):
-    def get(self):
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write(json.dumps([day_json(day, self.ctx.catalog) for day in self.ctx.catalog.days()]))
+        days = [day_json(day, self.ctx.catalog) for day in self.ctx.catalog.days()]
+        self.reply(days, "days.html", days=days)
 
 
 def _day(text):
@@ -62,28 +55,21 @@ def _day(text):
         raise tornado.web.HTTPError(400, reason=str(exc)) from None
 
 
-class DayApi(BaseHandler):
-    def get(self, text):
-        date = _day(text)
-        images = self.ctx.catalog.day_images(date)
-        if not images:
-            raise tornado.web.HTTPError(404, reason=f"no images on {date}")
-        self.set_header("Cache-Control", "no-store")
-        self.write({"date": date.isoformat(), "images": images_json(date, images)})
-
-
-class DayPage(BaseHandler):
-    page = True
+class Day(TwinHandler):
+    """GET /days/DAY (scrubber, keogram, grid) and /api/days/DAY (``{"date", "images"}``); 404 for a day
+    without images, 400 for a malformed one."""
 
     def get(self, text):
         date = _day(text)
         images = self.ctx.catalog.day_images(date)
         if not images:
             raise tornado.web.HTTPError(404, reason=f"no images on {date}")
-        self.render_page("day.html", date=date, count=len(images), first=images[0].name.time,
-                         last=images[-1].name.time, size=sum(image.size for image in images),
-                         images=images_json(date, images[:1]), keogram=rendered(self.ctx.catalog, date, "keogram"),
-                         video=rendered(self.ctx.catalog, date, "video"))
+        if self.as_json:  # every image; the page takes them from here
+            return self.reply({"date": date.isoformat(), "images": images_json(date, images)})
+        self.reply(None, "day.html", date=date, count=len(images), first=images[0].name.time,
+                   last=images[-1].name.time, size=sum(image.size for image in images),
+                   images=images_json(date, images[:1]), keogram=rendered(self.ctx.catalog, date, "keogram"),
+                   video=rendered(self.ctx.catalog, date, "video"))
 
 
 def _read(source):

@@ -6,10 +6,8 @@ period as timelapse.archive.Period names them ("day" "2026-11-21", "range" "2026
 the keogram as poster when there is one; frames and seconds are null while nothing records them.
 """
 
-import json
-
 from timelapse.web import urls
-from timelapse.web.base import BaseHandler
+from timelapse.web.base import TwinHandler
 
 
 def video_json(video):
@@ -20,18 +18,9 @@ def video_json(video):
             "frames": None, "bytes": video.bytes, "seconds": None}
 
 
-class Videos(BaseHandler):
-    """GET /videos (the page) and /api/videos (``as_json``: the same list as JSON)."""
-
-    def initialize(self, ctx, as_json=False):
-        super().initialize(ctx)
-        self.as_json = as_json
-        self.page = not as_json
+class Videos(TwinHandler):
+    """GET /videos (the list and player) and /api/videos (its JSON twin)."""
 
     def get(self):
         videos = [video_json(video) for video in self.ctx.catalog.videos()]
-        if not self.as_json:
-            return self.render_page("videos.html", videos=videos)
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write(json.dumps(videos))
+        self.reply(videos, "videos.html", videos=videos)
