@@ -9,7 +9,7 @@ DEB := dist/timelapse_$(VERSION)_all.deb
 # One word: dpkg-buildpackage refuses `-P nocheck` (apt-get build-dep and dpkg-checkbuilddeps take both).
 PROFILE := $(if $(NOCHECK),-Pnocheck)
 # What the tests need beyond the build dependencies in debian/control.
-TEST_PACKAGES := faketime python3-pyflakes lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg mosquitto python3-aiosmtpd python3-paho-mqtt prometheus
+TEST_PACKAGES := faketime python3-pyflakes lintian debootstrap systemd-container man-db python3-systemd dpkg-dev python3-pip rclone strace ffmpeg mosquitto python3-aiosmtpd python3-paho-mqtt prometheus fonts-dejavu-core
 PYTEST := $(CLEAN_ENV) $(PY) -m pytest -p no:cacheprovider
 
 .PHONY: help build-deps deps test check check-arm64 deb lint package-test install demo bench bench-smoke clean

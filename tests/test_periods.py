@@ -232,3 +232,16 @@ def test_the_nightly_periods_are_rendered_once_and_not_again(project):
         str(TODAY - datetime.timedelta(days=3)), str(TODAY - datetime.timedelta(days=1))]
     assert render_due_periods(settings, TODAY, say=said.append) == []
     assert whole.kind == "project" and sum("is up to date" in line for line in said) == 2
+
+
+def test_the_nightly_service_command_makes_the_configured_periods_and_does_not_repeat_work(project):
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    plant(project.output, yesterday, every(60))
+    project.settings(", periods: [month]")
+    first = run_cli("--config", project.config, "render", "--nightly", timeout=120)
+    assert first.returncode == 0, first.stderr
+    month = project.output / f"videos/{yesterday:%Y}/{yesterday:%Y-%m}.mp4"
+    assert frame_count(month) == 10 and (project.output / f"videos/{yesterday:%Y}/{yesterday}.mp4").exists()
+    made = month.stat().st_mtime_ns
+    second = run_cli("--config", project.config, "render", "--nightly", timeout=120)
+    assert "is up to date" in second.stdout and month.stat().st_mtime_ns == made

@@ -132,6 +132,11 @@ def nightly(settings, say=print):
         say(f"no nightly video: {exc}")
     except NothingToRender as exc:
         say(f"no nightly video: {exc}")
+    try:  # SPEC §18: render.periods, after the day's video
+        from timelapse.render.periods import render_due_periods
+        render_due_periods(settings, day + datetime.timedelta(days=1), say=say)
+    except ToolMissing as exc:
+        say(f"no period videos: {exc}")
     if render.retention_days:
         try:
             gone = apply_video_retention(root, render.retention_days, trust_clock=settings.storage.trust_clock)
