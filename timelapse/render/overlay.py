@@ -76,4 +76,4 @@ def drawtext(overlay, height):
     # The whole option is quoted at the filtergraph level, so the option parser gets "\:" and draws
     # the expansion %{metadata:tl_text}; the user's text never enters this string.
     return (f"drawtext=fontfile={FONT}:text='%{{metadata\\:{KEY}}}':fontsize={size}:fontcolor=white:"
-            f"borderw={max(1, size // 12)}:bordercolor=black@0.7:x={x}:y={y}")
+            f"borderw={max(1, size // 24)}:bordercolor=black@0.7:x={x}:y={y}")
