@@ -8,6 +8,7 @@ image, so a project of years renders within a small machine's memory. Names and 
 timelapse.archive; the images are only read.
 """
 
+import dataclasses
 import datetime
 import json
 import os
@@ -245,7 +246,8 @@ def render_due_periods(settings, today=None, say=print):
 
 
 def period_command(settings, args, today=None, out=print):
-    """`timelapse render --period KIND [DAY]` with --daily-frame [AT], --overlay TEXT / --no-overlay, --list."""
+    """`timelapse render --period KIND [DAY]` with --daily-frame [AT], --overlay TEXT / --no-overlay, --list;
+    --fps, --height, --quality and --deflicker stand in for their render: settings (and the sidecar says so)."""
     import voluptuous as vol
 
     from timelapse.config.period_keys import overlay_text
@@ -254,6 +256,11 @@ def period_command(settings, args, today=None, out=print):
 
     today = today or datetime.date.today()
     day = parse_days(args.day, today)[0] if args.day else None
+    given = {key: value for key in ("fps", "height", "quality", "deflicker")
+             if (value := getattr(args, key, None)) is not None}
+    if given.get("height") is not None and (given["height"] < 16 or given["height"] % 2):
+        raise UsageError(f"--height: expected an even number of pixels of at least 16, got {given['height']}")
+    settings = dataclasses.replace(settings, render=dataclasses.replace(settings.render, **given))
     at = settings.render.daily_frame
     if args.daily_frame == "":
         at = at or moment("noon" if settings.capture.location else "12:00")
