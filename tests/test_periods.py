@@ -218,6 +218,7 @@ def test_usage_errors_name_the_fix(project):
     noon = run(project, "--period", "week", "--daily-frame", "noon")
     assert noon.returncode == 2 and "needs capture.location" in noon.stderr
     assert "found {foo}" in run(project, "--period", "week", "--overlay", "{foo}").stderr
+    assert "--every is for a day or FROM..TO" in run(project, "--period", "month", "--every", "3").stderr
 
 
 def test_the_nightly_periods_are_rendered_once_and_not_again(project):

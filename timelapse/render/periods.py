@@ -254,6 +254,11 @@ def period_command(settings, args, today=None, out=print):
     from timelapse.config.schedule_keys import moment
     from timelapse.render.command import parse_days
 
+    for option, value, default in (("--output", args.output, None), ("--between", args.between, None),
+                                   ("--every", args.every, 1)):
+        if value != default:
+            raise UsageError(f"{option} is for a day or FROM..TO; a --period video has its own name and chooses "
+                             f"its frames by render.period_length or --daily-frame")
     today = today or datetime.date.today()
     day = parse_days(args.day, today)[0] if args.day else None
     given = {key: value for key in ("fps", "height", "quality", "deflicker")
