@@ -87,27 +87,22 @@ def _when(date, image):
 def plan(settings, period, first, last, at=None):
     """Return the Plan of ``period``'s frames from ``first`` to ``last``: with ``at`` (a window.Moment) one
     per day (daily_frame), else render.period_length × render.fps spread evenly; damaged ones skipped."""
-    root, render = settings.storage.output_dir, settings.render
     days = _dates(first, last)
-    frames, skipped, left_out, fallbacks = [], [], [], []
     if at is not None:
-        for date in days:
-            images = archive.day_images(root, date)
-            if not images:
-                continue
-            goal = daily_frame.target(at, date, settings.capture.location)
-            if goal.fallback:
-                fallbacks.append((date, goal.fallback))
-            candidates = [Frame(image.path, _when(date, image), None) for image in images]
-            chosen = daily_frame.choose(candidates, goal.when, settings.capture.interval)
-            found, bad = _frame(chosen.path, chosen.when) if chosen else (None, None)
-            if bad:
-                skipped.append(bad)
-            if found:
-                frames.append(found)
-            else:
-                left_out.append(date)
-        return Plan(period, True, first, last, frames, left_out, fallbacks, skipped)
+        return _daily_frames(settings, period, days, at)
+    frames, skipped = [], []
+    for found, bad in _spread_frames(settings, days):
+        if found:
+            frames.append(found)
+        else:
+            skipped.append(bad)
+    return Plan(period, False, first, last, frames, [], [], skipped)
+
+
+def _spread_frames(settings, days):
+    """Yield (Frame, None) or (None, (path, why)) for the images spread evenly over ``days``: a first pass
+    counts each day's images, a second lists only the days that hold a chosen one."""
+    root, render = settings.storage.output_dir, settings.render
     counts = [len(archive.day_images(root, date)) for date in days]
     wanted = spread(sum(counts), max(1, round(render.period_length * render.fps)))
     start, pick = 0, 0
@@ -116,14 +111,34 @@ def plan(settings, period, first, last, at=None):
         while pick < len(wanted) and wanted[pick] < start + count:
             mine.append(wanted[pick] - start)
             pick += 1
-        if mine:
-            images = archive.day_images(root, date)
-            for index in mine:
-                if index < len(images):  # the day changed between the passes (retention)
-                    found, bad = _frame(images[index].path, _when(date, images[index]))
-                    frames.append(found) if found else skipped.append(bad)
+        images = archive.day_images(root, date) if mine else []
+        for index in mine:
+            if index < len(images):  # the day lost images between the passes (retention)
+                yield _frame(images[index].path, _when(date, images[index]))
         start += count
-    return Plan(period, False, first, last, frames, left_out, fallbacks, skipped)
+
+
+def _daily_frames(settings, period, days, at):
+    """Return the Plan of one frame a day at ``at`` (daily_frame.choose), naming the days left out."""
+    root = settings.storage.output_dir
+    frames, skipped, left_out, fallbacks = [], [], [], []
+    for date in days:
+        images = archive.day_images(root, date)
+        if not images:
+            continue
+        goal = daily_frame.target(at, date, settings.capture.location)
+        if goal.fallback:
+            fallbacks.append((date, goal.fallback))
+        candidates = [Frame(image.path, _when(date, image), None) for image in images]
+        chosen = daily_frame.choose(candidates, goal.when, settings.capture.interval)
+        found, bad = _frame(chosen.path, chosen.when) if chosen else (None, None)
+        if bad:
+            skipped.append(bad)
+        if found:
+            frames.append(found)
+        else:
+            left_out.append(date)
+    return Plan(period, True, days[0], days[-1], frames, left_out, fallbacks, skipped)
 
 
 def _settings_used(settings, at, overlay):
