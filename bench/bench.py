@@ -29,6 +29,7 @@ from web_bench import sign_in_and_no_daemon_figures, web_figures  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
 from exposure_bench import exposure_figures, exposure_rows  # noqa: E402
 from alerts_bench import alerts_runs  # noqa: E402
+from periods_bench import periods_figures, periods_rows  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -415,6 +416,7 @@ PARTS = [
     (("sync",), sync_rows),
     (("exposure",), lambda results: exposure_rows(results["exposure"])),
     (("alerts",), alerts_rows),
+    (("periods",), lambda results: periods_rows(results["periods"])),
 ]
 
 
@@ -491,6 +493,8 @@ def main():
          lambda: exposure_figures(work, smoke, Run)),
         ("alerts", "alerts: daemon death to message, RSS, wakeups",
          lambda: alerts_runs(work, *((1, 15) if smoke else (3, 60)))),
+        ("periods", "period videos: overlay cost, a year of daily frames on a 512 MB Pi",
+         lambda: periods_figures(work, smoke)),
     ]
     try:
         for key, label, run in steps:

@@ -75,6 +75,13 @@ def test_man_page_documents_every_key_and_default():
      lambda c: c.capture.active_hours == (("dusk", None, 0), ("dawn", None, 0))),
     ("capture: {active_hours: {from: 06:30, until: '18:00 + 30m'}}",  # YAML reads an unquoted 06:30 as 390
      lambda c: c.capture.active_hours == (("clock", 390, 0), ("clock", 1080, 1800))),
+    ("render: {periods: [week, project], period_length: 2m, daily_frame: {at: 12:00}, project_start: 2026-03-01}",
+     lambda c: c.render.periods == ("week", "project") and c.render.period_length == 120
+     and c.render.daily_frame == ("clock", 720, 0) and c.render.project_start == __import__("datetime").date(2026, 3, 1)),
+    ("render: {daily_frame: {at: 'sunrise + 2h'}, overlay: {text: \"It's 100% {time:%H:%M} \\\\ é\"}}\n"
+     "capture: {location: {latitude: 78.2, longitude: 15.6}}",
+     lambda c: c.render.daily_frame == ("sunrise", None, 7200) and c.render.overlay == {
+         "text": "It's 100% {time:%H:%M} \\ é", "position": "bottom-left", "size": 4}),
     ("camera: {device: /dev/v4l/by-id/usb-cam-video-index0}", lambda c: c.camera.device.startswith("/dev/v4l")),
     ("camera: {device: 'rtsp://cam.local:554/s1'}", lambda c: c.camera.device.startswith("rtsp://")),
     ("camera: {device: '2'}", lambda c: c.camera.device == 2),
@@ -157,6 +164,23 @@ BAD = [
     ("daemon:\n  lock_file: 17\n", "daemon.lock_file", 2, "absolute path"),
     ("capture:\n  interval: 10\n  interval: 20\n", "capture.interval", 3, "duplicate key (first set on line 2)"),
     ("camera:\n  capture:\n    interval: 10\n", "camera.capture", 2, "unknown key 'capture'"),
+    # Period videos (SPEC §18).
+    ("render:\n  periods: [week, wek]\n", "render.periods.1", 2, "did you mean 'week'"),
+    ("render:\n  periods: [month, month]\n", "render.periods.1", 2, "month is listed twice"),
+    ("render:\n  periods: week\n", "render.periods", 2, "expected a list of week, month, project"),
+    ("render:\n  period_length: 0\n", "render.period_length", 2, "at least 1 second"),
+    ("render:\n  daily_frame: noon\n", "render.daily_frame", 2, "expected daily_frame as a mapping"),
+    ("render:\n  daily_frame:\n    at: lunch\n", "render.daily_frame.at", 3, "got 'lunch'"),
+    ("render:\n  daily_frame: {}\n", "render.daily_frame", 2, "at is missing"),
+    ("render:\n  daily_frame: {at: noon}\n", "render.daily_frame.at", 2,
+     "expected capture.location {latitude, longitude} for the sun's noon in daily_frame"),
+    ("render:\n  project_start: 2026-13-01\n", "render.project_start", 2, "got '2026-13-01'"),
+    ("render:\n  project_start: March\n", "render.project_start", 2, "YYYY-MM-DD"),
+    ("render:\n  overlay: {text: '{camera} {foo}'}\n", "render.overlay.text", 2, "found {foo}"),
+    ("render:\n  overlay: {position: top-left}\n", "render.overlay", 2, "text is missing"),
+    ("render:\n  overlay:\n    text: x\n    position: centre\n", "render.overlay.position", 4,
+     "top-left, top-right, bottom-left, bottom-right"),
+    ("render:\n  overlay: {text: x, size: 0}\n", "render.overlay.size", 2, "from 1 to 20"),
 ]
 
 

@@ -294,6 +294,31 @@ def test_the_videos_json_lists_day_and_range_videos_with_their_keograms_and_serv
     assert all(f'src="{video["url"]}"' in page for video in videos) and "/videos/2025/2025-03-01-keogram.jpg" in page
 
 
+def test_period_videos_are_grouped_by_kind_with_a_poster_length_and_size_from_their_sidecars(web):
+    folder = web.output / "videos/2024"
+    folder.mkdir(parents=True, exist_ok=True)
+    first = sorted(p for p in web.output.rglob("*.jpg") if "videos" not in p.parts)[0].relative_to(web.output)
+    (folder / "2024-W05.mp4").write_bytes(b"w" * 700)
+    (folder / "2024-W05.json").write_text(json.dumps({"kind": "week", "frames": 1500, "seconds": 60.0,
+                                                      "paths": [first.as_posix()]}))
+    (folder / "2024-02-daily.mp4").write_bytes(b"m" * 800)
+    (folder / "2024-02-daily.json").write_text('{"frames": "many", "seconds": true, "paths": ["../../etc/passwd"]}')
+    (web.output / "videos/project.mp4").write_bytes(b"p" * 900)
+    (web.output / "videos/project.json").write_text("not json")
+    videos = {v["period"]: v for v in web.json("/api/videos") if v["kind"] in ("week", "month", "project")}
+    assert videos["2024-W05"] == {"kind": "week", "period": "2024-W05", "daily": False,
+                                  "url": "/videos/2024/2024-W05.mp4", "poster": f"/thumbs/{first.as_posix()}",
+                                  "frames": 1500, "bytes": 700, "seconds": 60.0}
+    assert (videos["2024-02"]["daily"], videos["2024-02"]["frames"], videos["2024-02"]["seconds"],
+            videos["2024-02"]["poster"]) == (True, None, None, None)  # a hostile sidecar says nothing
+    assert (videos["project"]["frames"], videos["project"]["bytes"]) == (None, 900)
+    assert web.get(videos["2024-W05"]["poster"])[0] == 200
+    page = web.get("/videos")[2].decode()
+    headings = [page.index(f"<h2>{h}</h2>") for h in ("Weeks", "Months", "Project")]
+    assert headings == sorted(headings) and "60 s, 1500 frames, 0.0 MB" in page
+    assert f'poster="/thumbs/{first.as_posix()}"' in page
+
+
 def test_the_status_json_gives_the_last_images_url_and_thumbnail(web):
     status = web.json("/api/status")
     relative = Path(status["last_image"]).relative_to(web.output).as_posix()

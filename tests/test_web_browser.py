@@ -37,6 +37,11 @@ def site(tmp_path_factory):
     from conftest import run_cli
     assert run_cli("--config", server.config, "render", yesterday.isoformat(), "--fps", "2").returncode == 0
     assert run_cli("--config", server.config, "keogram", yesterday.isoformat()).returncode == 0
+    # The videos of yesterday's week (with the time on it), month (a frame a day) and the project (SPEC §18).
+    for extra in (("week", "--overlay", "{camera} {time:%H:%M}"), ("month", "--daily-frame", "12:00"),
+                  ("project",)):
+        made = run_cli("--config", server.config, "render", "--period", *extra, "--fps", "2")
+        assert made.returncode == 0, made.stderr
     yield server
     server.stop()
 
@@ -154,3 +159,19 @@ def test_the_live_page_says_why_when_the_daemon_is_stopped(site, browser):
     scripts = [e for e in console_errors(browser) if "/live.mjpg" not in e["message"]]  # its 503 is the point
     assert not scripts, scripts
     browser.save_screenshot(str(SHOTS / "phone-live-daemon-stopped.png"))
+
+
+def test_the_videos_page_on_a_phone_groups_every_kind_with_its_poster(site, browser):
+    size(browser, "phone")
+    open_page(browser, site, "/videos")
+    headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
+    assert headings == ["Days", "Weeks", "Months", "Project"]
+    posters = [v.get_attribute("poster") for v in browser.find_elements(By.TAG_NAME, "video")]
+    assert len(posters) == 4 and all(posters[1:]), posters  # a day's keogram is shown beside its video
+    assert "frames" in browser.find_elements(By.CSS_SELECTOR, "section.video h3 small")[1].text
+    time.sleep(1)
+    browser.save_screenshot(str(SHOTS / "phone-videos-periods.png"))
+    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+    browser.save_screenshot(str(SHOTS / "phone-videos-periods-end.png"))
+    assert no_horizontal_scroll(browser)
+    assert not console_errors(browser)

@@ -91,6 +91,18 @@ def build_parser():
             command.add_argument("--force", action="store_true", help="render even if the video is up to date")
             command.add_argument("--nightly", action="store_true",
                                  help="what timelapse-render.service runs: yesterday, if render.daily and ffmpeg")
+            # Period videos (SPEC §18).
+            command.add_argument("--period", choices=("week", "month", "project"),
+                                 help="the video of the week, month or project holding DAY (default: the current "
+                                      "one up to yesterday)")
+            command.add_argument("--daily-frame", nargs="?", const="", metavar="AT",
+                                 help='one frame a day nearest AT: noon, "12:00", "sunrise + 2h" (default '
+                                      "render.daily_frame, else noon with capture.location, else 12:00)")
+            command.add_argument("--overlay", metavar="TEXT",
+                                 help="text drawn on the video: {camera}, {date}, {time:%%H:%%M} (default render.overlay)")
+            command.add_argument("--no-overlay", action="store_true", help="no text, whatever render.overlay says")
+            command.add_argument("--list", action="store_true",
+                                 help='print the chosen frames as JSON lines {"path", "instant", "text"}; render nothing')
         elif name == "keogram":
             command.add_argument("day", nargs="?", metavar="DAY", help="YYYY-MM-DD, yesterday (default) or today")
         elif name == "web-password":

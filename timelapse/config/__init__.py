@@ -78,6 +78,12 @@ class RenderSettings:
     deflicker: bool
     keogram: bool
     retention_days: object  # None keeps videos
+    # Period videos (SPEC §18).
+    periods: tuple = ()  # of "week", "month", "project"
+    period_length: float = 60.0  # seconds of video
+    daily_frame: object = None  # None or window.Moment: one frame a day at that moment
+    project_start: object = None  # None or datetime.date
+    overlay: object = None  # None or {"text", "position", "size" (percent of the height)}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections import namedtuple
 
 import voluptuous as vol
 
-from timelapse.config import alerts_keys, camera_keys, network_keys, schedule_keys
+from timelapse.config import alerts_keys, camera_keys, network_keys, period_keys, schedule_keys
 from timelapse.config import vocabulary as v
 
 Option = namedtuple("Option", "section key default validator")
@@ -53,6 +53,12 @@ OPTIONS = (
     Option("render", "deflicker", True, v.boolean),
     Option("render", "keogram", True, v.boolean),
     Option("render", "retention_days", None, v.optional(v.number(1, integer=True), "keep videos forever")),
+    # Period videos (SPEC §18).
+    Option("render", "periods", [], period_keys.periods),
+    Option("render", "period_length", "60s", v.duration(1)),
+    Option("render", "daily_frame", None, period_keys.daily_frame),
+    Option("render", "project_start", None, period_keys.project_start),
+    Option("render", "overlay", None, period_keys.overlay),
     Option("alerts", "after", 3, v.number(1, integer=True)),
     Option("alerts", "email", None, alerts_keys.email_channel),
     Option("alerts", "webhook", None, alerts_keys.webhook_channel),
@@ -158,5 +164,15 @@ def _copy(default):
         (lambda: dict(default)) if isinstance(default, dict) else default)
 
 
-SCHEMA = vol.Schema({vol.Optional(name, default=dict): _section(name) for name in SECTIONS},
-                    extra=vol.PREVENT_EXTRA)
+def _noon_needs_location(config):
+    """The sun's events in render.daily_frame need capture.location (another section: checked on the whole)."""
+    at = config["render"]["daily_frame"]
+    if at is not None and at.event != "clock" and config["capture"]["location"] is None:
+        raise vol.Invalid(f"expected capture.location {{latitude, longitude}} for the sun's {at.event} in "
+                          f'daily_frame, such as location: {{latitude: 59.91, longitude: 10.75}} (or a clock '
+                          f'time: {{at: "12:00"}})', path=["render", "daily_frame", "at"])
+    return config
+
+
+SCHEMA = vol.Schema(vol.All(vol.Schema({vol.Optional(name, default=dict): _section(name) for name in SECTIONS},
+                                       extra=vol.PREVENT_EXTRA), _noon_needs_location))

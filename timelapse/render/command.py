@@ -3,7 +3,6 @@
 import datetime
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import voluptuous as vol
@@ -12,9 +11,9 @@ from timelapse import config
 from timelapse.archive import Period, keogram_path, video_path
 from timelapse.config.schedule_keys import active_hours
 from timelapse.errors import ClockUntrusted, NothingToRender, ToolMissing, UsageError
-from timelapse.memory import small_machine
 from timelapse.render import ffmpeg
-from timelapse.render.frames import output_size, reference_size, select
+from timelapse.render.encode import encode
+from timelapse.render.frames import select
 from timelapse.render.keogram import keogram
 from timelapse.render.retention import apply_video_retention
 from timelapse.storage import write_atomically
@@ -74,8 +73,8 @@ def _warn_skipped(skipped):
 def render_video(settings, first, last, between=None, every=1, fps=None, height=None, quality=None,
                  deflicker=None, output=None, force=False, say=print):
     """Render the days' frames to a video; return its path, or None when it was up to date."""
-    render, root = settings.render, settings.storage.output_dir
-    binary = ffmpeg.ffmpeg_binary()
+    root = settings.storage.output_dir
+    ffmpeg.ffmpeg_binary()
     selection = select(root, dates_of(first, last), between, every)
     _warn_skipped(selection.skipped)
     frames = selection.frames
@@ -86,25 +85,8 @@ def render_video(settings, first, last, between=None, every=1, fps=None, height=
     if not force and up_to_date(output, frames):
         say(f"{output} is up to date ({len(frames)} frames; --force renders it again)")
         return None
-    small = small_machine()
-    if height is None:
-        height = min(render.height, 720) if small else render.height
-    size = output_size(reference_size(frames), height)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    ffmpeg.remove_stale_temporaries(output.parent)
-    temp = ffmpeg.temporary_name(output)
-    fps = fps or render.fps
-    say(f"rendering {len(frames)} frames of {span} at {size[0]}x{size[1]}, {fps:g} fps -> {output}")
-    with tempfile.TemporaryDirectory(prefix="timelapse-render-") as scratch:
-        list_file = Path(scratch, "frames.ffconcat")
-        damaged = []
-        list_file.write_text(ffmpeg.concat_list(frames, reference_size(frames), scratch, damaged))
-        _warn_skipped(damaged)
-        line = ffmpeg.command(binary, list_file, temp, size, fps, render.quality if quality is None else quality,
-                              render.deflicker if deflicker is None else deflicker, small=small,
-                              source=reference_size(frames))
-        ffmpeg.run(line, output, len(frames) - len(damaged))
-    say(f"wrote {output} ({os.path.getsize(output) / 1e6:.1f} MB, {len(frames) / fps:.1f} s)")
+    encode(settings, frames, output, span, fps=fps, height=height, quality=quality, deflicker=deflicker, say=say,
+           warn=_warn_skipped)
     return output
 
 
@@ -141,6 +123,11 @@ def nightly(settings, say=print):
         say(f"no nightly video: {exc}")
     except NothingToRender as exc:
         say(f"no nightly video: {exc}")
+    try:  # SPEC §18: render.periods, after the day's video
+        from timelapse.render.periods import render_due_periods
+        render_due_periods(settings, day + datetime.timedelta(days=1), say=say)
+    except ToolMissing as exc:
+        say(f"no period videos: {exc}")
     if render.retention_days:
         try:
             gone = apply_video_retention(root, render.retention_days, trust_clock=settings.storage.trust_clock)
@@ -157,6 +144,11 @@ def render_command(args):
     settings = config.load(args.config)
     if args.nightly:
         return nightly(settings)
+    if args.period or args.list or args.daily_frame is not None or args.overlay is not None or args.no_overlay:
+        if not args.period:
+            raise UsageError("--daily-frame, --overlay, --no-overlay and --list go with --period week|month|project")
+        from timelapse.render.periods import period_command
+        return period_command(settings, args)
     first, last = parse_days(args.day or "yesterday")
     if args.every < 1:
         raise UsageError(f"--every: expected a whole number of at least 1, got {args.every}")

@@ -19,6 +19,7 @@ from PIL import Image
 from timelapse.errors import NothingToRender, TimelapseError, require_program
 from timelapse.imagefile import DamagedImage, decode_reduced
 
+TEXT_KEY = "tl_text"  # a frame's overlay text, as packet metadata (timelapse.render.overlay)
 TEMP = re.compile(r"^\..+\.(\d+)\.tmp(?:\.\w+)?$")  # ".2026-11-21.mp4.<pid>.tmp.mp4"
 
 
@@ -51,10 +52,11 @@ def letterbox(path, size, target, quality=95):
     canvas.save(target, "JPEG", quality=quality)
 
 
-def concat_list(frames, reference, scratch, skipped=None):
+def concat_list(frames, reference, scratch, skipped=None, texts=None):
     """Return the concat list's text; frames not of ``reference`` size are letterboxed into ``scratch``.
 
     An odd-sized frame that cannot be decoded is left out and (path, why) appended to ``skipped``.
+    ``texts`` (one per frame, or None) become each frame's overlay text (overlay.KEY packet metadata).
     """
     lines = ["ffconcat version 1.0"]
     for index, frame in enumerate(frames):
@@ -68,6 +70,8 @@ def concat_list(frames, reference, scratch, skipped=None):
                     skipped.append((frame.path, getattr(exc, "why", None) or str(exc)))
                 continue
         lines.append(f"file {quote(path)}")
+        if texts and texts[index]:
+            lines.append(f"file_packet_meta {TEXT_KEY} {quote(texts[index])}")
     return "\n".join(lines) + "\n"
 
 
@@ -87,10 +91,11 @@ def lowres(source, size):
     return shift
 
 
-def command(binary, list_file, output, size, fps, quality, deflicker, small=False, source=None):
+def command(binary, list_file, output, size, fps, quality, deflicker, small=False, source=None, drawtext=None):
     """Return the ffmpeg command line for a concat list of same-sized full-range JPEGs.
 
-    ``small``: the settings for a machine of under 1 GiB (SMALL_X264); ``source`` is the frames' size.
+    ``small``: the settings for a machine of under 1 GiB (SMALL_X264); ``source`` is the frames' size;
+    ``drawtext``: the overlay's filter (overlay.drawtext), drawn last, after deflicker.
     """
     width, height = size
     # JPEGs are full-range BT.601; the video is limited-range BT.709, converted (not just tagged).
@@ -102,6 +107,8 @@ def command(binary, list_file, output, size, fps, quality, deflicker, small=Fals
     # frames, and scale sets only the matrix and range (primaries and transfer would come out
     # "unknown"); ffmpeg 5.1 takes the -color_* options below, which stay for it.
     filters.append("setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709")
+    if drawtext:
+        filters.append(drawtext)
     decode = []
     if small:
         shift = lowres(source or size, size)
