@@ -1,8 +1,9 @@
 """The status file (/run/timelapse/status.json): written atomically, read by `timelapse status`."""
 
 import datetime
-import json
 import os
+
+from timelapse.jsonstate import read_json, write_json
 
 STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "stopped")
 
@@ -15,29 +16,16 @@ def iso(epoch):
 
 
 def write_status(path, status):
-    """Replace ``path`` with ``status`` as JSON, atomically, readable by every local user."""
-    directory = os.path.dirname(path)
-    temp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        stream = open(temp, "w")
-    except FileNotFoundError:  # the first write (systemd makes /run/timelapse; tests and demos do not)
-        os.makedirs(directory, exist_ok=True)
-        stream = open(temp, "w")
-    with stream:
-        json.dump(status, stream, indent=1, sort_keys=True)
-        stream.write("\n")
-    os.chmod(temp, 0o644)
-    os.replace(temp, path)
+    """Replace ``path`` with ``status`` as JSON, atomically, readable by every local user.
+
+    Not fsynced: /run is a tmpfs, and the file is rewritten at every capture. Raise OSError.
+    """
+    write_json(path, status, mode=0o644, durable=False)
 
 
 def read_status(path):
     """Return the status dict, or None if there is no (readable, valid) status file."""
-    try:
-        with open(path) as stream:
-            status = json.load(stream)
-    except (OSError, ValueError):
-        return None
-    return status if isinstance(status, dict) else None
+    return read_json(path, {}) or None
 
 
 def process_alive(pid):

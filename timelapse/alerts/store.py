@@ -5,12 +5,10 @@ channel has still to deliver; ``channels.json``: each channel's health, for `tim
 and the web status page.
 """
 
-import json
-import os
 import threading
 from pathlib import Path
 
-from timelapse.storage import write_atomically
+from timelapse.jsonstate import read_json, write_json
 
 STATE_DIR = ".alerts"
 
@@ -24,19 +22,12 @@ class Store:
 
     def read(self, name, default):
         """Return the document ``name`` (e.g. "incidents"), or ``default`` if missing or damaged."""
-        try:
-            with open(self.dir / f"{name}.json") as stream:
-                value = json.load(stream)
-        except (OSError, ValueError):
-            return default
-        return value if isinstance(value, type(default)) else default
+        return read_json(self.dir / f"{name}.json", default)
 
     def write(self, name, value):
         """Replace the document ``name`` atomically; raise OSError if the directory is not writable."""
-        data = (json.dumps(value, indent=1, sort_keys=True) + "\n").encode()
-        with self._lock:
-            os.makedirs(self.dir, exist_ok=True)
-            write_atomically(self.dir / f"{name}.json", data, fsync=False, replace=True)
+        with self._lock:  # the channels' threads and the engine share the directory
+            write_json(self.dir / f"{name}.json", value, durable=False)
 
 
 def channel_health(root):
