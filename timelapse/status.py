@@ -87,13 +87,21 @@ def format_sync(sync):
     return [f"  {label + ':':<19}{value}" for label, value in rows]
 
 
-def format_status(status, path, now=None, sync=None):
-    """Return the human-readable report of ``status`` (None: no status file), with ``sync`` if set."""
-    extra = format_sync(sync) if sync else []
+def format_status(status, path, now=None, sync=None, running=None, unit=None, alerts=None):
+    """Return the human-readable report of ``status`` (None: no status file).
+
+    ``running``: as observe decided (None: the status's pid decides); ``unit``: the systemd unit's
+    state in words, shown when set; ``sync`` and ``alerts`` as in an observe.Observation.
+    """
+    extra = (format_sync(sync) if sync else []) + (format_alerts(alerts) if alerts else [])
+    unit_row = [f"  {'systemd:':<19}{unit}"] if unit else []
     if status is None:
-        return "\n".join([f"timelapse is not running (no status in {path}).",
-                          "Start it with: sudo systemctl start timelapse; see: journalctl -u timelapse"] + extra)
-    running = process_alive(status.get("pid"))
+        first = (f"timelapse is running, but has written no status yet in {path}." if running else
+                 f"timelapse is not running (no status in {path}).")
+        return "\n".join([first] + unit_row +
+                         ["Start it with: sudo systemctl start timelapse; see: journalctl -u timelapse"] + extra)
+    if running is None:
+        running = process_alive(status.get("pid"))
     state = status.get("state", "unknown")
     lines = []
     if not running:
@@ -119,8 +127,23 @@ def format_status(status, path, now=None, sync=None):
         ("config loaded", status.get("config_loaded")),
         ("started", status.get("started")),
     ]
-    lines += [f"  {label + ':':<19}{value}" for label, value in rows if value not in (None, "")]
+    lines += unit_row + [f"  {label + ':':<19}{value}" for label, value in rows if value not in (None, "")]
     return "\n".join(lines + extra)
+
+
+def format_alerts(health):
+    """Return `timelapse status` lines for the alert channels, {channel: health or None} (observe)."""
+    rows = []
+    for name, record in health.items():
+        if record is None:
+            text = "not started (is timelapse-alerts.service running? systemctl status timelapse-alerts)"
+        elif record.get("ok"):
+            text = "ok" + (f", last sent {record['last_sent']}" if record.get("last_sent") else "")
+        else:
+            text = (f"FAILING since {record.get('since')}, {record.get('pending', 0)} message(s) waiting, "
+                    f"next try {record.get('next_retry')}: {record.get('error')}")
+        rows.append(f"  {'alerts:' if not rows else '':<19}{name} {text}")
+    return rows
 
 
 def _last_capture(status):

@@ -31,21 +31,7 @@ class Store:
 
 
 def channel_health(root):
-    """Return {channel: {"ok", "error", "since", "pending", "last_sent"}} as the alerts process last wrote it."""
+    """Return {channel: {"ok", "error", "since", "pending", "last_sent"}} as the alerts process last wrote it
+    (read through observe.alert_channels by `timelapse status` and the web)."""
     return Store(root).read("channels", {})
 
-
-def format_health(health, names):
-    """Return `timelapse status` lines for the configured channels ``names`` from channel_health()."""
-    rows = []
-    for name in names:
-        record = health.get(name)
-        if record is None:
-            text = "not started (is timelapse-alerts.service running? systemctl status timelapse-alerts)"
-        elif record.get("ok"):
-            text = "ok" + (f", last sent {record['last_sent']}" if record.get("last_sent") else "")
-        else:
-            text = (f"FAILING since {record.get('since')}, {record.get('pending', 0)} message(s) waiting, "
-                    f"next try {record.get('next_retry')}: {record.get('error')}")
-        rows.append(f"  {'alerts:' if not rows else '':<19}{name} {text}")
-    return rows
