@@ -4,8 +4,9 @@ Every state file of the appliance (the status in /run, sync's and the alerts' re
 exposure state under output_dir) is a small JSON document that one process writes and others
 read at any moment. ``read_json`` never raises: a missing or damaged file is the ``default``
 (the reader carries on, as after a first start). ``write_json`` makes the new version appear
-complete or not at all: a temporary file in the same directory, written, optionally fsynced,
-renamed over the old one, and the directory fsynced so the rename survives a power cut.
+complete or not at all (storage.write_atomically: a temporary file in the same directory,
+written, optionally fsynced, renamed over the old one), and the directory fsynced so that the
+rename survives a power cut.
 """
 
 import json
@@ -13,7 +14,7 @@ import logging
 import os
 from pathlib import Path
 
-from timelapse.storage import storage_error
+from timelapse.storage import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -49,29 +50,7 @@ def write_json(path, value, mode=0o644, durable=True, indent=1):
     """
     path = Path(path)
     data = (json.dumps(value, indent=indent, sort_keys=True) + "\n").encode()
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
-        except FileNotFoundError:  # the first write (systemd makes /run/timelapse; tests and demos do not)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
-        try:
-            os.fchmod(fd, mode)  # whatever the umask
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            if durable:
-                os.fdatasync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-    except OSError as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise storage_error(exc, path) from None
+    write_atomically(path, data, fsync=durable, replace=True, mode=mode)
     if durable:
         _fsync_directory(path.parent)
 
