@@ -6,18 +6,21 @@ when /metrics is first scraped, not at start (SPEC §10's idle RSS).
 
 import datetime
 
+from timelapse import units
 from timelapse.observe import Observer
 from timelapse.status import STATES, describe_exposure
 from timelapse.web.base import BaseHandler
 
 UNITS_MAX_AGE = 2.0  # seconds the web reuses the systemd state: a polling page spawns no systemctl each time
+UNITS_TIMEOUT = 2.0  # seconds systemctl may take (it runs on the event loop); then the status file decides
 
 
 def observe(ctx):
     """Return an Observation of now; the web's Observer is kept on ``ctx`` (made on first use)."""
     observer = getattr(ctx, "observer", None)
     if observer is None:
-        observer = ctx.observer = Observer(units_max_age=UNITS_MAX_AGE)
+        observer = ctx.observer = Observer(lambda names: units.unit_states(names, timeout=UNITS_TIMEOUT),
+                                           units_max_age=UNITS_MAX_AGE)
     return observer.look(ctx.settings)
 
 
