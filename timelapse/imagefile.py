@@ -34,11 +34,17 @@ def pillow():
     RSS, SPEC §10, has no Pillow until an image is decoded)."""
     from PIL import Image
 
-    if Image.MAX_IMAGE_PIXELS != MAX_PIXELS:
-        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here that is an error too.
-        warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+    with _BOUNDS_SET:
+        if not _bounds_set:
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here that is an error too.
+            warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+            _bounds_set.append(True)
     return Image
+
+
+_BOUNDS_SET = threading.Lock()
+_bounds_set = []  # non-empty once pillow() has set Pillow's bounds (once: a test may lower them after)
 
 
 class DamagedImage(ValueError):
