@@ -3,7 +3,7 @@
 The real daemon (synthetic camera, 2 s interval) and `timelapse alerts` with its default check
 period (15 s) sending to a webhook on loopback; then its RSS and its threads' voluntary context
 switches per minute while nothing happens (with a webhook only, and with MQTT to a mosquitto
-on loopback, whose paho network thread has its own 1 s select).
+on loopback, whose network thread, alerts/channels/mqtt_loop, wakes for traffic or a ping).
 """
 
 import json

@@ -399,7 +399,7 @@ def alerts_rows(results):
     ]
     if alerts.get("mqtt_rss_mb") is not None:
         rows.append(("alerts with MQTT: RSS, wakeups per minute", f"{alerts['mqtt_rss_mb']:.1f} MB, "
-                     f"{alerts['mqtt_wakeups_per_minute']:.1f} (paho's 1 s network loop)", "< 25 MB",
+                     f"{alerts['mqtt_wakeups_per_minute']:.1f} (no polling: traffic, pings)", "< 25 MB",
                      alerts["mqtt_rss_mb"] < 25))
     return rows
 

@@ -228,7 +228,7 @@ def test_alerts_test_without_a_channel_says_how_to_set_one(write_config):
 
 
 def test_systemctl_show_output_of_two_units_is_read_per_unit():
-    from timelapse.alerts.units import describe, is_running, parse_show
+    from timelapse.units import describe, is_running, parse_show
 
     text = ("Id=timelapse.service\nLoadState=loaded\nActiveState=activating\nSubState=auto-restart\n"
             "Result=exit-code\nNRestarts=4\nExecMainStatus=1\n\n"

@@ -183,3 +183,33 @@ def test_a_broker_that_goes_away_gets_everything_again_and_no_event_is_lost_or_d
         broker.stop()
     events = [(e["event"], e["state"]) for e in recorder.events()]
     assert events == [("not_capturing", "firing"), ("not_capturing", "resolved")], alerts.logs()
+
+
+def test_the_broker_says_offline_when_the_alerts_process_is_killed_and_when_it_stops(tmp_path):
+    # The last will (SIGKILL: the broker publishes it) and the goodbye (SIGTERM), with paho's network
+    # loop driven by the channel's own thread (no loop_start); online again after each start.
+    broker = Mosquitto(tmp_path).start()
+    recorder = MqttRecorder(broker.port)
+    daemon = DaemonProcess(tmp_path, capture="interval: 1")
+    add_alerts(daemon, mqtt={"host": "127.0.0.1", "port": broker.port, "topic": "timelapse/cam1"}, name="cam1")
+    availability = "timelapse/cam1/availability"
+    try:
+        with daemon.start():
+            for ending in ("kill", "stop"):
+                alerts = AlertsProcess(daemon.config, tmp_path).start()
+                try:
+                    wait_until(lambda: recorder.on(availability) and recorder.on(availability)[-1][0] == b"online",
+                               20, "online")
+                    wait_until(lambda: recorder.on("/state"), 20, "the state")
+                finally:
+                    if ending == "kill":
+                        alerts.process.kill()
+                        alerts.process.wait()
+                        alerts.log.close()
+                    else:
+                        alerts.stop()
+                        assert alerts.process.returncode == 0, alerts.logs()
+                wait_until(lambda: recorder.on(availability)[-1][0] == b"offline", 20, f"offline after {ending}")
+    finally:
+        recorder.close()
+        broker.stop()

@@ -52,6 +52,7 @@ def test_each_kind_is_named_for_what_it_is(tmp_path, good_jpeg):
 def test_a_bomb_under_pillows_hard_limit_is_still_refused_before_decoding(tmp_path, good_jpeg, monkeypatch):
     # Between MAX_IMAGE_PIXELS and twice that, Pillow itself only warns: that is an error here too,
     # even where the warning is ignored (as here) rather than raised.
+    imagefile.pillow()  # imagefile sets Pillow's bounds on first use (the web's idle RSS); lowered after it
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1920 * 1080 - 1)
     with pytest.raises(imagefile.DamagedImage, match="too large"):
         imagefile.decode_reduced(good_jpeg, (320, 180))

@@ -396,6 +396,23 @@ def test_live_with_the_daemon_away_says_so_without_waiting_for_a_frame(tmp_path,
         server.stop()
 
 
+def test_live_after_a_daemon_restart_serves_the_first_viewer_who_looked_while_it_was_down(tmp_path):
+    # Someone looked while the daemon was stopped (503, right); once it is back and capturing, the very
+    # next request gets a frame: the hub does not trust its old "unreachable" (issue 24).
+    server = WebServer(tmp_path)
+    try:
+        server.daemon.stop()
+        status, _, body = server.request("GET", "/live.jpg")
+        assert status == 503 and "not running" in json.loads(body)["error"], (status, body)
+        server.daemon.start("--debug")
+        server.daemon.wait_for_state("capturing")
+        server.daemon.wait_for(lambda: (server.daemon.status_file.parent / "live.sock").exists(), what="live.sock")
+        status, headers, body = server.request("GET", "/live.jpg")
+        assert status == 200 and body[:2] == b"\xff\xd8", (status, body[:200])
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_the_web_server_stops_cleanly_on_a_signal_with_a_live_viewer_connected(tmp_path, signum):
     """asyncio's signal handler, not Tornado's deprecated add_callback_from_signal: exit 0, no traceback."""

@@ -24,7 +24,7 @@ class WebServer:
     """A daemon (synthetic camera, 1 s) and the web server reading its status and images."""
 
     def __init__(self, tmp_path, auth="password", with_password=True, daemon=True, camera="resolution: [1280, 720]",
-                 capture="interval: 1", extra=""):
+                 capture="interval: 1", extra="", env=None):
         self.daemon = DaemonProcess(tmp_path, camera=camera, capture=capture)
         self.port = free_port()
         self.config = self.daemon.config
@@ -42,7 +42,7 @@ class WebServer:
         self.log = open(self.log_file, "w")
         self.process = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(self.config), "web"],
                                         stdout=self.log, stderr=subprocess.STDOUT,
-                                        env=cli_env(XDG_CACHE_HOME=str(self.cache)))
+                                        env=cli_env(XDG_CACHE_HOME=str(self.cache), **(env or {})))
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

@@ -63,15 +63,14 @@ def _check_alerts(settings):
 
 
 def status(args):
-    """Show the daemon's status file for people (or as JSON)."""
+    """Show the camera's health (observe.Observation) for people, or the status file as JSON."""
     import json
-
-    from timelapse.errors import EXIT_NOT_RUNNING
-    from timelapse.status import daemon_running, format_status, read_status
-
     import sys
 
-    from timelapse.errors import ConfigError
+    from timelapse.errors import EXIT_NOT_RUNNING, ConfigError
+    from timelapse.observe import DAEMON_UNIT, Observer
+    from timelapse.status import format_status
+    from timelapse.units import describe
 
     try:
         settings = config.load(args.config)
@@ -80,25 +79,17 @@ def status(args):
         settings = config.defaults()
         print(f"timelapse: warning: the configuration has {len(exc.problems)} error(s) "
               f"(see `timelapse check-config`); the daemon keeps its previous settings", file=sys.stderr)
-    path = settings.daemon.status_file
-    current = read_status(path)
-    sync = None
-    if settings.sync.remote:
-        from timelapse.sync.state import summary
-
-        sync = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
-    from timelapse.alerts.channels import configured
-    from timelapse.alerts.store import channel_health, format_health
-
-    channels = configured(settings)
-    health = channel_health(settings.storage.output_dir) if channels else None
+    seen = Observer().look(settings)
+    current = seen.status or None
     if args.json:
-        shown = dict(current or {}, sync=sync) if sync else current
-        print(json.dumps(dict(shown or {}, alerts=health) if channels else shown, indent=1, sort_keys=True))
+        shown = dict(current or {}, sync=seen.sync) if seen.sync else current
+        print(json.dumps(dict(shown or {}, alerts=seen.alerts) if seen.alerts else shown, indent=1, sort_keys=True))
     else:
-        print("\n".join([format_status(current, path, sync=sync)] + (format_health(health, channels) if channels else [])))
+        unit = seen.units.get(DAEMON_UNIT)
+        print(format_status(current, seen.status_path, sync=seen.sync, running=seen.running, alerts=seen.alerts,
+                            unit=None if unit is None else describe(DAEMON_UNIT, unit)))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
-    return 0 if daemon_running(current) else EXIT_NOT_RUNNING
+    return 0 if seen.running else EXIT_NOT_RUNNING
 
 
 def snapshot(args):

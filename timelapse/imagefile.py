@@ -19,20 +19,34 @@ import threading
 import warnings
 from collections import OrderedDict
 
-from PIL import Image, ImageDraw
 from timelapse.errors import DamagedImage
 
 # The largest sensor a Pi takes (Arducam's 64 MP, 9152 x 6944) with room to spare; a full RGB
 # decode of this is 240 MB, so readers never decode at full size (see draft_open).
 MAX_PIXELS = 80_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-# Pillow only warns between MAX_IMAGE_PIXELS and twice that; here that is an error too.
-warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 EOI = b"\xff\xd9"  # a JPEG ends with its end-of-image marker; 0xFF in the entropy-coded data is stuffed
 REMEMBERED = 4096  # damaged files remembered (each named once); the oldest are forgotten first
 
 log = logging.getLogger("timelapse.images")
+
+
+def pillow():
+    """Return PIL.Image with this module's bounds set (imported on first use: the web server's idle
+    RSS, SPEC §10, has no Pillow until an image is decoded)."""
+    from PIL import Image
+
+    with _BOUNDS_SET:
+        if not _bounds_set:
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here that is an error too.
+            warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+            _bounds_set.append(True)
+    return Image
+
+
+_BOUNDS_SET = threading.Lock()
+_bounds_set = []  # non-empty once pillow() has set Pillow's bounds (once: a test may lower them after)
 
 
 def quick_check(path):
@@ -56,6 +70,7 @@ def quick_check(path):
 
 def _opened(path):
     """Return the opened (header-read, not decoded) image; raise DamagedImage if it cannot be used."""
+    Image = pillow()
     try:
         image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -156,7 +171,9 @@ def placeholder(width=320, height=180, text="damaged image"):
     """Return JPEG bytes of a grey placeholder saying ``text`` (made once per size)."""
     key = (width, height, text)
     if key not in _PLACEHOLDERS:
-        canvas = Image.new("RGB", (width, height), (64, 64, 64))
+        from PIL import ImageDraw
+
+        canvas = pillow().new("RGB", (width, height), (64, 64, 64))
         draw = ImageDraw.Draw(canvas)
         draw.line((0, 0, width - 1, height - 1), fill=(110, 110, 110), width=2)
         draw.line((0, height - 1, width - 1, 0), fill=(110, 110, 110), width=2)

@@ -1,8 +1,9 @@
 """The status file (/run/timelapse/status.json): written atomically, read by `timelapse status`."""
 
 import datetime
-import json
 import os
+
+from timelapse.jsonstate import read_json, write_json
 
 STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "stopped")
 
@@ -15,29 +16,16 @@ def iso(epoch):
 
 
 def write_status(path, status):
-    """Replace ``path`` with ``status`` as JSON, atomically, readable by every local user."""
-    directory = os.path.dirname(path)
-    temp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        stream = open(temp, "w")
-    except FileNotFoundError:  # the first write (systemd makes /run/timelapse; tests and demos do not)
-        os.makedirs(directory, exist_ok=True)
-        stream = open(temp, "w")
-    with stream:
-        json.dump(status, stream, indent=1, sort_keys=True)
-        stream.write("\n")
-    os.chmod(temp, 0o644)
-    os.replace(temp, path)
+    """Replace ``path`` with ``status`` as JSON, atomically, readable by every local user.
+
+    Not fsynced: /run is a tmpfs, and the file is rewritten at every capture. Raise OSError.
+    """
+    write_json(path, status, mode=0o644, durable=False)
 
 
 def read_status(path):
     """Return the status dict, or None if there is no (readable, valid) status file."""
-    try:
-        with open(path) as stream:
-            status = json.load(stream)
-    except (OSError, ValueError):
-        return None
-    return status if isinstance(status, dict) else None
+    return read_json(path, {}) or None
 
 
 def process_alive(pid):
@@ -99,13 +87,21 @@ def format_sync(sync):
     return [f"  {label + ':':<19}{value}" for label, value in rows]
 
 
-def format_status(status, path, now=None, sync=None):
-    """Return the human-readable report of ``status`` (None: no status file), with ``sync`` if set."""
-    extra = format_sync(sync) if sync else []
+def format_status(status, path, now=None, sync=None, running=None, unit=None, alerts=None):
+    """Return the human-readable report of ``status`` (None: no status file).
+
+    ``running``: as observe decided (None: the status's pid decides); ``unit``: the systemd unit's
+    state in words, shown when set; ``sync`` and ``alerts`` as in an observe.Observation.
+    """
+    extra = (format_sync(sync) if sync else []) + (format_alerts(alerts) if alerts else [])
+    unit_row = [f"  {'systemd:':<19}{unit}"] if unit else []
     if status is None:
-        return "\n".join([f"timelapse is not running (no status in {path}).",
-                          "Start it with: sudo systemctl start timelapse; see: journalctl -u timelapse"] + extra)
-    running = process_alive(status.get("pid"))
+        first = (f"timelapse is running, but has written no status yet in {path}." if running else
+                 f"timelapse is not running (no status in {path}).")
+        return "\n".join([first] + unit_row +
+                         ["Start it with: sudo systemctl start timelapse; see: journalctl -u timelapse"] + extra)
+    if running is None:
+        running = process_alive(status.get("pid"))
     state = status.get("state", "unknown")
     lines = []
     if not running:
@@ -131,8 +127,23 @@ def format_status(status, path, now=None, sync=None):
         ("config loaded", status.get("config_loaded")),
         ("started", status.get("started")),
     ]
-    lines += [f"  {label + ':':<19}{value}" for label, value in rows if value not in (None, "")]
+    lines += unit_row + [f"  {label + ':':<19}{value}" for label, value in rows if value not in (None, "")]
     return "\n".join(lines + extra)
+
+
+def format_alerts(health):
+    """Return `timelapse status` lines for the alert channels, {channel: health or None} (observe)."""
+    rows = []
+    for name, record in health.items():
+        if record is None:
+            text = "not started (is timelapse-alerts.service running? systemctl status timelapse-alerts)"
+        elif record.get("ok"):
+            text = "ok" + (f", last sent {record['last_sent']}" if record.get("last_sent") else "")
+        else:
+            text = (f"FAILING since {record.get('since')}, {record.get('pending', 0)} message(s) waiting, "
+                    f"next try {record.get('next_retry')}: {record.get('error')}")
+        rows.append(f"  {'alerts:' if not rows else '':<19}{name} {text}")
+    return rows
 
 
 def _last_capture(status):

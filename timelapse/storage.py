@@ -13,7 +13,7 @@ SYSTEMD_HINT = ("the service may write only to /var/lib/timelapse; allow this pa
                 "`systemctl edit timelapse` and the lines [Service] / ReadWritePaths={path}")
 
 
-def write_atomically(path, data, fsync=True, replace=False):
+def write_atomically(path, data, fsync=True, replace=False, mode=None):
     """Write ``data`` to ``path`` so that it appears complete or not at all.
 
     Return False (nothing written) if ``path`` exists already: images are never
@@ -22,6 +22,7 @@ def write_atomically(path, data, fsync=True, replace=False):
     fsync=True flushes the data before the name appears, so that a power cut
     cannot leave an empty or truncated JPEG under its final name (ext4 delays
     allocation; the journal can commit the name before the data).
+    mode: the file's permission bits whatever the umask (default: 0644 less the umask).
     """
     path = Path(path)
     if path.exists() and not replace:
@@ -34,6 +35,8 @@ def write_atomically(path, data, fsync=True, replace=False):
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
+            if mode is not None:
+                os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]

@@ -317,7 +317,29 @@ wait_for 90 'grep -q "\"resolved\"" /root/hooks.jsonl 2>/dev/null'
 echo "alerts_resolved=$(grep -c '"resolved"' /root/hooks.jsonl) $(grep -c '"firing"' /root/hooks.jsonl)"
 echo "alerts_state=$(stat -c %U /var/lib/timelapse/.alerts/incidents.json)"
 echo "alerts_status=$(timelapse status | grep 'alerts:')"
+
+# A restart loop: `timelapse status` and the web (each as its own user, the web in its hardened unit)
+# take systemd's word first, though the last status names a live process (here the web server's,
+# whose command line says timelapse, as a daemon's would between two crashes).
+echo 'a long enough password' | timelapse web-password --stdin >/dev/null
+mkdir -p /run/systemd/system/timelapse.service.d
+printf '[Service]\nExecStart=\nExecStart=/bin/sh -c "sleep 1; exit 1"\nRestartSec=60\n' \
+  > /run/systemd/system/timelapse.service.d/loop.conf
+systemctl daemon-reload
+systemctl restart timelapse
+wait_for 30 '[ "$(systemctl show -p SubState --value timelapse)" = auto-restart ]'
+python3 -c 'import datetime, json, sys; json.dump({"pid": int(sys.argv[1]), "state": "capturing", "updated": datetime.datetime.now().astimezone().isoformat()}, open("/run/timelapse/status.json", "w"))' \
+  "$(systemctl show -p MainPID --value timelapse-web)"
+sleep 3  # the web reuses a unit state for 2 s
+echo "loop_substate=$(systemctl show -p SubState --value timelapse)"
+timelapse status > /root/loop-status.txt; echo "loop_cli_rc=$?"
+echo "loop_cli=$(head -1 /root/loop-status.txt)"
+echo "loop_cli_systemd=$(grep 'systemd:' /root/loop-status.txt)"
+echo "loop_web=$(python3 -c 'import base64, json, urllib.request; r = urllib.request.Request("http://127.0.0.1:8080/api/status", headers={"Authorization": "Basic " + base64.b64encode(b"me:a long enough password").decode()}); print(json.load(urllib.request.urlopen(r))["running"])')"
+rm -r /run/systemd/system/timelapse.service.d
+systemctl daemon-reload
 cp /root/shipped.yml $CFG
+systemctl restart timelapse
 systemctl restart timelapse-alerts
 """
 
@@ -338,6 +360,11 @@ def test_boot_alerts_service_reports_a_stopped_daemon_and_its_return(chroot):
     assert got["alerts_resolved"] == "1 1"
     assert got["alerts_state"] == "timelapse"
     assert "webhook ok" in got["alerts_status"]
+    # A restart loop: the CLI and the web agree, from systemd, that the daemon is not running (issue 24).
+    assert got["loop_substate"] == "auto-restart"
+    assert got["loop_cli_rc"] == "3" and got["loop_cli"].startswith("timelapse is not running"), output
+    assert "timelapse.service activating, restarting" in got["loop_cli_systemd"]
+    assert got["loop_web"] == "False", output
 
 
 def build_upgrade(version):

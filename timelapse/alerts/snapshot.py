@@ -1,7 +1,8 @@
 """One look at the camera: what the rules judge. Collected once per check, then only read.
 
-The daemon's own view (the status file) is checked against the world: the unit's systemd
-state (or, without systemd, the status's pid), the disk as it is now, the sync record.
+The daemon's own view (the status file) is checked against the world: observe.Observer's look
+(the unit's systemd state, or without systemd the status's pid: what `timelapse status` and the
+web say), a restart loop seen over successive checks, the disk as it is now, the sync record.
 """
 
 import datetime
@@ -9,13 +10,10 @@ import os
 from collections import deque
 from dataclasses import dataclass, field
 
-from timelapse import archive
-from timelapse import status as status_file
-from timelapse.alerts import units
+from timelapse import archive, units
+from timelapse.observe import DAEMON_UNIT, RENDER_UNIT, Observer, daemon_state
 from timelapse.storage import disk_usage
 
-DAEMON_UNIT = "timelapse.service"
-RENDER_UNIT = "timelapse-render.service"
 RESTART_LOOP = (3, 600)  # restarts within seconds: a unit in a restart loop
 
 
@@ -40,7 +38,7 @@ class Snapshot:
     last_good: float = None  # epoch of the last image written
     last_image: str = None
     disk: object = None  # storage.DiskUsage now, None if output_dir cannot be read
-    sync: dict = field(default_factory=dict)  # sync.state last-run record ({} without sync.remote)
+    sync: dict = field(default_factory=dict)  # observe's sync summary ({} without sync.remote)
     render: dict = None  # timelapse-render.service's systemd state, None without systemd
     watching_since: float = None  # when alerts first watched this camera
 
@@ -63,21 +61,20 @@ class Collector:
 
     def __init__(self, settings, unit_states=units.unit_states, clock=None):
         self.settings = settings
-        self.unit_states = unit_states
         self.clock = clock or (lambda: datetime.datetime.now().timestamp())
+        self.observer = Observer(unit_states, self.clock)
         self.restarts = deque(maxlen=32)  # (epoch, NRestarts)
         self.last_seen = None  # (last_image, last_good) as last reported
 
     def collect(self, watching_since=None):
         """Return a Snapshot of now."""
-        settings, now = self.settings, self.clock()
-        status = status_file.read_status(settings.daemon.status_file) or {}
-        unit_states = self.unit_states((DAEMON_UNIT, RENDER_UNIT))
-        running, why = self._daemon(status, now, unit_states[DAEMON_UNIT])
+        settings = self.settings
+        seen = self.observer.look(settings, alerts=False)
+        now, status = seen.now, seen.status
+        running, why = self._daemon(status, now, seen.units[DAEMON_UNIT])
         snap = Snapshot(now=now, settings=settings, status=status, running=running, why_down=why,
                         watching_since=watching_since)
-        snap.stale = running and bool(status) and status_file.is_stale(
-            status, datetime.datetime.fromtimestamp(now).astimezone())
+        snap.stale = running and seen.stale
         snap.last_image = status.get("last_image")
         snap.last_good = epoch(status.get("last_capture")) if status.get("last_capture_success") else None
         if snap.last_good is None and snap.last_image:
@@ -92,11 +89,8 @@ class Collector:
             snap.disk = disk_usage(settings.storage.output_dir)
         except OSError:
             snap.disk = None
-        if settings.sync.remote:
-            from timelapse.sync.state import SyncState
-
-            snap.sync = SyncState(settings.storage.output_dir).last_run
-        snap.render = unit_states[RENDER_UNIT]
+        snap.sync = seen.sync or {}
+        snap.render = seen.units[RENDER_UNIT]
         return snap
 
     def _daemon(self, status, now, unit):
@@ -106,13 +100,4 @@ class Collector:
             if recent and recent[-1] - recent[0] >= RESTART_LOOP[0]:
                 return False, f"{DAEMON_UNIT} is restarting in a loop ({recent[-1] - recent[0]} restarts " \
                               f"in {RESTART_LOOP[1] // 60} minutes)"
-            if units.is_running(unit):
-                return True, None
-            return False, units.describe(DAEMON_UNIT, unit)
-        if not status:
-            return False, f"no status in {self.settings.daemon.status_file}"
-        if status_file.daemon_running(status):
-            return True, None
-        if status.get("state") == "stopped":
-            return False, "the daemon was stopped"
-        return False, f"the daemon (pid {status.get('pid')}) is gone"
+        return daemon_state(status, unit, self.settings.daemon.status_file)

@@ -5,12 +5,10 @@ channel has still to deliver; ``channels.json``: each channel's health, for `tim
 and the web status page.
 """
 
-import json
-import os
 import threading
 from pathlib import Path
 
-from timelapse.storage import write_atomically
+from timelapse.jsonstate import read_json, write_json
 
 STATE_DIR = ".alerts"
 
@@ -24,37 +22,16 @@ class Store:
 
     def read(self, name, default):
         """Return the document ``name`` (e.g. "incidents"), or ``default`` if missing or damaged."""
-        try:
-            with open(self.dir / f"{name}.json") as stream:
-                value = json.load(stream)
-        except (OSError, ValueError):
-            return default
-        return value if isinstance(value, type(default)) else default
+        return read_json(self.dir / f"{name}.json", default)
 
     def write(self, name, value):
         """Replace the document ``name`` atomically; raise OSError if the directory is not writable."""
-        data = (json.dumps(value, indent=1, sort_keys=True) + "\n").encode()
-        with self._lock:
-            os.makedirs(self.dir, exist_ok=True)
-            write_atomically(self.dir / f"{name}.json", data, fsync=False, replace=True)
+        with self._lock:  # the channels' threads and the engine share the directory
+            write_json(self.dir / f"{name}.json", value, durable=False)
 
 
 def channel_health(root):
-    """Return {channel: {"ok", "error", "since", "pending", "last_sent"}} as the alerts process last wrote it."""
+    """Return {channel: {"ok", "error", "since", "pending", "last_sent"}} as the alerts process last wrote it
+    (read through observe.alert_channels by `timelapse status` and the web)."""
     return Store(root).read("channels", {})
 
-
-def format_health(health, names):
-    """Return `timelapse status` lines for the configured channels ``names`` from channel_health()."""
-    rows = []
-    for name in names:
-        record = health.get(name)
-        if record is None:
-            text = "not started (is timelapse-alerts.service running? systemctl status timelapse-alerts)"
-        elif record.get("ok"):
-            text = "ok" + (f", last sent {record['last_sent']}" if record.get("last_sent") else "")
-        else:
-            text = (f"FAILING since {record.get('since')}, {record.get('pending', 0)} message(s) waiting, "
-                    f"next try {record.get('next_retry')}: {record.get('error')}")
-        rows.append(f"  {'alerts:' if not rows else '':<19}{name} {text}")
-    return rows

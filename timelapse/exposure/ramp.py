@@ -14,7 +14,6 @@
 """
 
 import collections
-import json
 import logging
 import math
 import time
@@ -24,7 +23,7 @@ from timelapse.archive import exposure_file
 from timelapse.errors import CameraError, ConfigError, StorageError
 from timelapse.exposure.controller import (FREE_CAPTURES, Limits, Measurement, State, controls, next_state, split,
                                           white_balance)
-from timelapse.storage import write_atomically
+from timelapse.jsonstate import read_json, write_json
 
 log = logging.getLogger("timelapse")
 
@@ -120,7 +119,7 @@ class ExposureRamp:
         data = {"exposure_us": self.state.exposure_us, "gain": self.state.gain,
                 "wb_lock": self.state.wb_lock, "saved": self._saved_at}
         try:
-            write_atomically(self.path, json.dumps(data).encode(), fsync=False, replace=True)
+            write_json(self.path, data, durable=False)
         except StorageError as exc:
             log.debug("cannot write %s: %s", self.path, exc)
 
@@ -174,7 +173,7 @@ class ExposureRamp:
     def _load(self):
         """Return the saved State if the file is there, sane and under an hour old; else None (meter)."""
         try:
-            data = json.loads(self.path.read_text())
+            data = read_json(self.path, {})
             age = self.clock() - float(data["saved"])
             exposure, gain = float(data["exposure_us"]), float(data["gain"])
             lock = tuple(float(g) for g in data["wb_lock"]) if data.get("wb_lock") else None

@@ -9,25 +9,11 @@ it without error and nothing was added since: only then may retention delete it.
 """
 
 import datetime
-import json
 import os
 from pathlib import Path
 
 from timelapse.archive import day_dirs, sync_dir
-from timelapse.storage import write_atomically
-
-
-def _read(path, default):
-    try:
-        with open(path) as stream:
-            value = json.load(stream)
-    except (OSError, ValueError):
-        return default
-    return value if isinstance(value, type(default)) else default
-
-
-def _write(path, value):
-    write_atomically(path, (json.dumps(value, indent=1, sort_keys=True) + "\n").encode(), replace=True)
+from timelapse.jsonstate import read_json, write_json
 
 
 def day_end(date):
@@ -48,8 +34,8 @@ class SyncState:
 
     def __init__(self, root):
         self.root = Path(root)
-        self.days = _read(sync_dir(root) / "days.json", {})
-        self.last_run = _read(sync_dir(root) / "last-run.json", {})
+        self.days = read_json(sync_dir(root) / "days.json", {})
+        self.last_run = read_json(sync_dir(root) / "last-run.json", {})
 
     def is_copied(self, day):
         """Return True if ``day`` (a storage.Day) was copied completely and has not changed since."""
@@ -81,7 +67,7 @@ class SyncState:
                 self.days[day.date.isoformat()] = {"started": started, "mtime_ns": mtime_ns}
         known = {day.date.isoformat() for day in day_dirs(self.root)}
         self.days = {date: record for date, record in self.days.items() if date in known}  # retention deleted
-        _write(sync_dir(self.root) / "days.json", self.days)
+        write_json(sync_dir(self.root) / "days.json", self.days)
 
     def save_run(self, outcome):
         """Record a run's outcome ({"started", "finished", "ok", "files", "bytes", "error", ...})."""
@@ -90,7 +76,7 @@ class SyncState:
         if outcome.get("ok"):
             record["last_success"] = outcome["finished"]
         self.last_run = record
-        _write(sync_dir(self.root) / "last-run.json", record)
+        write_json(sync_dir(self.root) / "last-run.json", record)
 
 
 def summary(root, today=None):

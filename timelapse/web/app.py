@@ -33,7 +33,6 @@ def make_app(settings, cache=None, hub=None):
     catalog = Catalog(settings.storage.output_dir)
     ctx = Context(settings, Guard(password_file(settings)), catalog, cache,
                   hub or LiveHub(socket_path(settings.daemon.status_file)))
-    ctx.registry = status.metrics_registry(ctx)
     c = {"ctx": ctx}
     routes = [
         (r"/", status.StatusPage, c),

@@ -24,6 +24,8 @@ class Context:
 
     def __init__(self, settings, guard, catalog, cache, hub):
         self.settings, self.guard, self.catalog, self.cache, self.hub = settings, guard, catalog, cache, hub
+        self.observer = None  # handlers.status.observe makes it on first use
+        self.registry = None  # /metrics makes it on first scrape (prometheus_client is not imported before)
 
     @property
     def open_access(self):

@@ -5,6 +5,7 @@ reconnects by itself when the daemon comes back (restart, upgrade).
 """
 
 import asyncio
+import datetime
 import socket
 import struct
 import time
@@ -17,15 +18,19 @@ RECONNECT = 1.0  # seconds between attempts while the daemon is away
 
 
 class LiveHub:
+    """The daemon's live streams ("live", "focus"), read while someone watches; the newest frame kept."""
+
     def __init__(self, socket_path):
         self.path = socket_path
         self.viewers = {"live": 0, "focus": 0}
         self.latest = {"live": (0, None), "focus": (0, None)}  # (sequence number, JPEG)
         self.arrived = {kind: tornado.locks.Condition() for kind in self.viewers}
+        self.retry = {kind: tornado.locks.Condition() for kind in self.viewers}  # a pump's wait between attempts
         self.pumps = {}
         self.connected = {kind: False for kind in self.viewers}
         # The last connect failed at once (no socket: ENOENT; nobody listening: ECONNREFUSED): the
-        # daemon is not there, so a first frame is not waited for.
+        # daemon is not there, so a first frame is not waited for. Only until the next viewer joins:
+        # the daemon may be back since, so a join makes the pump try again at once.
         self.unreachable = {kind: False for kind in self.viewers}
         self.closing = False
 
@@ -45,11 +50,18 @@ class LiveHub:
             await asyncio.sleep(0.01)
 
     def join(self, kind):
+        """Count a viewer of ``kind`` ("live" or "focus"); connect to the daemon (again) if not connected."""
         self.viewers[kind] += 1
+        if self.connected[kind]:
+            return
+        self.unreachable[kind] = False  # an old failure says nothing of now: the daemon may be back
         if kind not in self.pumps or self.pumps[kind].done():
             self.pumps[kind] = asyncio.ensure_future(self._pump(kind))
+        else:
+            self.retry[kind].notify_all()  # the pump waits between attempts: try now
 
     def leave(self, kind):
+        """Uncount a viewer of ``kind``; the pump stops reading once none is left."""
         self.viewers[kind] = max(0, self.viewers[kind] - 1)
 
     async def next_frame(self, kind, after, timeout, first=False):
@@ -93,4 +105,4 @@ class LiveHub:
                 if stream is not None:
                     stream.close()
             if self.viewers[kind] > 0:
-                await asyncio.sleep(RECONNECT)
+                await self.retry[kind].wait(timeout=datetime.timedelta(seconds=RECONNECT))

@@ -5,10 +5,8 @@ import io
 import os
 from pathlib import Path
 
-from PIL import Image
-
 from timelapse.archive import image_file
-from timelapse.imagefile import decode_reduced
+from timelapse.imagefile import decode_reduced, pillow
 from timelapse.storage import write_atomically
 
 WIDTH = 320
@@ -30,7 +28,7 @@ def make_thumbnail(source):
     image = decode_reduced(source, lambda full: (WIDTH, max(1, round(full[1] * WIDTH / full[0]))))
     if image.width > WIDTH:
         height = max(1, round(image.height * WIDTH / image.width))
-        image = image.resize((WIDTH, height), Image.BILINEAR, reducing_gap=2.0)
+        image = image.resize((WIDTH, height), pillow().BILINEAR, reducing_gap=2.0)  # Pillow loaded on use: idle RSS
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()

@@ -23,11 +23,13 @@ import time
 
 from timelapse import __version__
 from timelapse.alerts.channels.base import Channel, ChannelError
+from timelapse.alerts.channels.mqtt_loop import NetworkLoop
 from timelapse.alerts.messages import iso, public
 
 log = logging.getLogger(__name__)
 
 PUBLISH_EVERY = 60  # seconds: state and image at most this often
+KEEPALIVE = 60  # seconds: the broker hears from us at least this often (a ping), or publishes the last will
 ACK_TIMEOUT = 10
 INSTALL = "sudo apt install python3-paho-mqtt"
 
@@ -119,6 +121,7 @@ class Mqtt(Channel):
         self.topic = settings["topic"] or f"timelapse/{node_id(camera)}"
         self.paho = load_paho()
         self.client = None
+        self.network = None
         self.connected = threading.Event()
         self.connack = None
         self._published = {"state": (None, 0.0), "image": (None, 0.0)}  # what, when (monotonic)
@@ -135,16 +138,16 @@ class Mqtt(Channel):
         if self.settings["tls"]:
             client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
         client.will_set(f"{self.topic}/availability", "offline", qos=1, retain=True)
-        client.reconnect_delay_set(1, 30)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         return client
 
     def start(self):
-        """Connect in the background (paho's network thread reconnects), then start the worker."""
+        """Connect in the background (our network thread, mqtt_loop, reconnects), then start the worker."""
         self.client = self._client()
-        self.client.connect_async(self.settings["host"], self.settings["port"], keepalive=60)
-        self.client.loop_start()
+        self.client.connect_async(self.settings["host"], self.settings["port"], keepalive=KEEPALIVE)
+        self.network = NetworkLoop(self.client, KEEPALIVE)
+        self.network.start()
         super().start()
 
     def stop(self, timeout=5):
@@ -153,7 +156,7 @@ class Mqtt(Channel):
             if self.connected.is_set():
                 self.client.publish(f"{self.topic}/availability", "offline", qos=1, retain=True).wait_for_publish(2)
             self.client.disconnect()
-            self.client.loop_stop()
+            self.network.stop(timeout)
 
     def _on_connect(self, client, userdata, flags, reason, properties=None):
         self.connack = _code(reason)

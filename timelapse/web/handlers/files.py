@@ -11,7 +11,6 @@ import tornado.web
 from timelapse.imagefile import DamagedImage, DamageLog, header_size, placeholder, quick_check
 from timelapse.web.base import AuthMixin
 from timelapse.web.catalog import BadRequest, parse_image, parse_product
-from timelapse.web.thumbs import WIDTH, thumbnail
 
 THUMB_WORKERS = ThreadPoolExecutor(2, thread_name_prefix="thumbs")  # decoding stays off the event loop
 DAMAGED = DamageLog()  # every damaged image this server has met: one warning each, no second decode
@@ -100,6 +99,8 @@ class ImageFile(FileHandler):
 
 class ThumbFile(FileHandler):
     async def get(self, path, include_body=True):
+        from timelapse.web.thumbs import WIDTH, thumbnail  # Pillow: not at start (SPEC §10's idle RSS)
+
         try:
             date, image = parse_image(path)
         except BadRequest as exc:

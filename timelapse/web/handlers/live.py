@@ -4,7 +4,7 @@ stream) and /live.jpg (one fresh frame); ``?focus=1`` for the 1:1 centre crop.""
 import tornado.iostream
 
 from timelapse.web.base import BaseHandler
-from timelapse.web.handlers.status import current_status
+from timelapse.web.handlers.status import current_status, observe
 
 BOUNDARY = "timelapse-frame"
 WAIT = 5.0  # seconds /live.jpg waits for a fresh frame (not when the daemon's socket is absent or refusing)
@@ -23,8 +23,9 @@ class _Live(BaseHandler):
 
     def unavailable(self):
         """Answer 503 with why there is no live picture, and the latest image."""
-        status = current_status(self.ctx)
-        why = ("the capture daemon is not running" if not status["running"] else
+        seen = observe(self.ctx)
+        status = seen.status
+        why = (f"the capture daemon is not running ({seen.why_down})" if not seen.running else
                f"no live frame (state: {status.get('state')}; {status.get('last_error') or 'no camera'})")
         self.set_status(503)
         self.set_header("Cache-Control", "no-store")

@@ -1,36 +1,46 @@
-"""Status: the page, /api/status (the status file plus ``running``) and /metrics for Prometheus."""
+"""Status: the page, /api/status (the status file plus ``running``) and /metrics for Prometheus.
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+All three (and the live view's 503) show one observe.Observation; prometheus_client is imported
+when /metrics is first scraped, not at start (SPEC §10's idle RSS).
+"""
 
-from timelapse.status import STATES, daemon_running, describe_exposure, read_status
+import datetime
+
+from timelapse import units
+from timelapse.observe import Observer
+from timelapse.status import STATES, describe_exposure
 from timelapse.web import urls
 from timelapse.web.base import BaseHandler
 
+UNITS_MAX_AGE = 2.0  # seconds the web reuses the systemd state: a polling page spawns no systemctl each time
+UNITS_TIMEOUT = 2.0  # seconds systemctl may take (it runs on the event loop); then the status file decides
 
-def current_status(ctx):
-    """Return the status file's fields, plus ``running``, ``thresholds``, ``retention_enabled`` and (with
-    sync.remote) ``sync``."""
+
+def observe(ctx):
+    """Return an Observation of now; the web's Observer is kept on ``ctx`` (made on first use)."""
+    observer = getattr(ctx, "observer", None)
+    if observer is None:
+        observer = ctx.observer = Observer(lambda names: units.unit_states(names, timeout=UNITS_TIMEOUT),
+                                           units_max_age=UNITS_MAX_AGE)
+    return observer.look(ctx.settings)
+
+
+def current_status(ctx, seen=None):
+    """Return the status file's fields, plus ``running``, ``thresholds``, ``retention_enabled``,
+    ``exposure_text``, with sync.remote ``sync`` and with alert channels ``alerts``, from ``seen``
+    (an observe.Observation; default: one of now)."""
     settings = ctx.settings
-    status = dict(read_status(settings.daemon.status_file) or {})
-    status["running"] = daemon_running(status or None)
+    seen = seen or observe(ctx)
+    status = dict(seen.status)
+    status["running"] = seen.running
     status.update(urls.last_image(settings.storage.output_dir, status.get("last_image")))
-    if settings.sync.remote:
-        from timelapse.sync.state import summary
-
-        status["sync"] = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
+    if seen.sync:
+        status["sync"] = seen.sync
     status["exposure_text"] = describe_exposure(status.get("exposure"))
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
-    from timelapse.alerts.channels import configured
-
-    channels = configured(settings)
-    if channels:  # each alert channel's health, as timelapse-alerts.service last wrote it
-        from timelapse.alerts.store import channel_health
-
-        health = channel_health(settings.storage.output_dir)
-        status["alerts"] = {name: health.get(name) for name in channels}
+    if seen.alerts:  # each alert channel's health, as timelapse-alerts.service last wrote it
+        status["alerts"] = seen.alerts
     return status
 
 
@@ -48,8 +58,6 @@ class StatusApi(BaseHandler):
 
 
 def _epoch(iso_text):
-    import datetime
-
     return datetime.datetime.fromisoformat(iso_text).timestamp() if iso_text else None
 
 
@@ -60,6 +68,8 @@ class StatusCollector:
         self.ctx = ctx
 
     def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
         status = current_status(self.ctx)
         gauges = [
             ("timelapse_up", "1 if the capture daemon is running", 1 if status["running"] else 0),
@@ -108,6 +118,8 @@ def exposure_gauges(exposure):
 
 def metrics_registry(ctx):
     """Return the registry /metrics serves."""
+    from prometheus_client import CollectorRegistry
+
     registry = CollectorRegistry()
     registry.register(StatusCollector(ctx))
     return registry
@@ -115,5 +127,10 @@ def metrics_registry(ctx):
 
 class Metrics(BaseHandler):
     def get(self):
+        from prometheus_client import generate_latest
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+        if getattr(self.ctx, "registry", None) is None:
+            self.ctx.registry = metrics_registry(self.ctx)
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.write(generate_latest(self.ctx.registry))
