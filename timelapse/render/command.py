@@ -166,6 +166,9 @@ def render_command(args):
     settings = config.load(args.config)
     if args.nightly:
         return nightly(settings)
+    if getattr(args, "night", False):
+        from timelapse.night.command import render_night_command
+        return render_night_command(args)
     first, last = parse_days(args.day or "yesterday")
     if args.every < 1:
         raise UsageError(f"--every: expected a whole number of at least 1, got {args.every}")
