@@ -5,7 +5,7 @@ The sky turns about a pole; the camera follows the light with ``exposure: smooth
 image mean stays flat while the scene (the EXIF's exposure × gain) darkens from dusk to midnight and
 brightens to dawn. Planted: meteors (one frame, a bright line), satellites (a segment moving on along
 its line through several frames), aircraft (a blinking trail going on across frames), headlights (a
-frame lit from below, the exposure unchanged) and a cloud hour (stars hidden).
+frame lit from below, the exposure unchanged) and a cloud hour, 03:00 to 04:00 (stars hidden).
 """
 
 import datetime
@@ -61,7 +61,7 @@ def plant_night(root, evening, size=(640, 360), step_minutes=5, turn_degrees=0.5
     start = datetime.datetime.combine(evening, datetime.time(17))
     count = 14 * 60 // step_minutes + 1
     night = [i for i in range(count) if 130 <= i * step_minutes <= 700]
-    cloudy = [i for i in night if 480 <= i * step_minutes < 540]  # 01:00-02:00
+    cloudy = [i for i in night if 600 <= i * step_minutes < 660]  # 03:00-04:00
     busy = set(cloudy)
     lit = [night[len(night) // 5], night[len(night) // 2], night[4 * len(night) // 5]]
     busy.update(j for i in lit for j in (i - 1, i, i + 1))

@@ -78,6 +78,7 @@ class RenderSettings:
     deflicker: bool
     keogram: bool
     retention_days: object  # None keeps videos
+    night: bool = False  # SPEC §19
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ OPTIONS = (
     Option("render", "deflicker", True, v.boolean),
     Option("render", "keogram", True, v.boolean),
     Option("render", "retention_days", None, v.optional(v.number(1, integer=True), "keep videos forever")),
+    Option("render", "night", False, v.boolean),  # SPEC §19: the night just ended as one unit
     Option("alerts", "after", 3, v.number(1, integer=True)),
     Option("alerts", "email", None, alerts_keys.email_channel),
     Option("alerts", "webhook", None, alerts_keys.webhook_channel),

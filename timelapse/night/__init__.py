@@ -12,13 +12,16 @@
 """
 
 
-def render_night(settings, evening, say=print):
-    """Make every product of the night that begins on ``evening`` (a date): startrails, meteor candidates,
-    star counts, and with ffmpeg its video and keogram. What the nightly run calls when ``render.night``.
-    Return the number of products that could not be made (each said through ``say``)."""
+def render_night(settings, evening=None, say=print):
+    """Make every product of the night that begins on ``evening`` (a date; None: the last night that has
+    ended by now, as the nightly run wants it): startrails, meteor candidates, star counts, and with
+    ffmpeg its video and keogram. What the nightly run calls when ``render.night`` is true. Return the
+    number of products that could not be made (each said through ``say``)."""
     from timelapse.errors import NothingToRender, ToolMissing
     from timelapse.night import products, video
 
+    if evening is None:
+        evening = products.last_ended(settings.capture)
     failed = 0
     try:
         period, _, frames = products.the_night(settings, evening)

@@ -4,6 +4,7 @@ count through the night, and (with ffmpeg) its video and keogram (SPEC §19). Pa
 import datetime
 import json
 import shutil
+import time
 
 from timelapse import archive
 from timelapse.errors import NothingToRender
@@ -20,6 +21,16 @@ REASONS = ("dusk", "dawn", "lit", "unreadable")
 
 def _iso(epoch):
     return datetime.datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
+
+
+def last_ended(capture, now=None):
+    """Return the evening of the last night whose span has closed by ``now`` (epoch; default the clock):
+    run shortly after midnight, the night before last; run after dawn, last night."""
+    now = time.time() if now is None else now
+    evening = datetime.date.fromtimestamp(now) - datetime.timedelta(days=1)
+    while night_span(capture, evening).closes > now:
+        evening -= datetime.timedelta(days=1)
+    return evening
 
 
 def the_night(settings, evening):

@@ -150,6 +150,9 @@ def nightly(settings, say=print):
         say(f"no nightly video: {exc}")
     except NothingToRender as exc:
         say(f"no nightly video: {exc}")
+    if getattr(render, "night", False):  # SPEC §19: the night just ended, as one unit
+        from timelapse.night import render_night
+        render_night(settings, say=say)
     if render.retention_days:
         try:
             gone = apply_video_retention(root, render.retention_days, trust_clock=settings.storage.trust_clock)
