@@ -3,7 +3,6 @@ tests/night_sky.py (no camera), run through the real commands."""
 
 import datetime
 import hashlib
-import io
 import json
 import shutil
 import tracemalloc
