@@ -27,7 +27,7 @@ COMMANDS = {
     "schedule": ("timelapse.schedule_report", "schedule_command",
                  "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
     "startrails": ("timelapse.night.command", "startrails_command",
-                   "write a night's startrails image from its dark frames (SPEC 19)"),
+                   "write a night's startrails image from its dark frames (dusk to dawn)"),
     "meteors": ("timelapse.night.command", "meteors_command",
                 "find a night's meteor candidates; print them as JSON"),
 }

@@ -1,7 +1,8 @@
 """A clear-sky figure: how many stars a frame shows (SPEC §19).
 
 Stars are point sources: pixels brighter than their neighbourhood's background by several times the
-frame's noise, each the brightest of its 3 x 3 neighbours. Counted on a reduced frame (the JPEG
+frame's noise, each the brightest of its 3 x 3 neighbours, with a dark ring around (so a satellite's
+or an aircraft's trail is not a row of stars). Counted on a reduced frame (the JPEG
 decoder's 1/4 scale: 480 x 270 for 1080p), so a count costs a few milliseconds. A cloud hides the stars
 and the count drops; a frame lit by dusk, dawn or a car's lights says nothing about the sky
 (``unknown``).
@@ -14,6 +15,7 @@ from timelapse.night.pixels import max3
 
 CLEAR_STARS = 10   # at least this many stars on a dark frame: the sky is clear
 MIN_CONTRAST = 12  # a star stands at least this many levels (of 255) above its background
+RING = 3          # pixels from a star to the ring that must stay dark (a satellite's trail does not)
 
 
 def star_count(gray):
@@ -26,6 +28,12 @@ def star_count(gray):
     threshold = max(MIN_CONTRAST, 6 * 1.4826 * float(spread))
     peak = max3(gray)
     stars = (residual > threshold) & (gray == peak)
+    # A point, not a line: at most one of the eight pixels three away is lit (a streak lights two).
+    lit = np.pad(residual > threshold / 2, RING)
+    height, width = gray.shape
+    around = sum(lit[RING + dy:RING + dy + height, RING + dx:RING + dx + width].astype(np.uint8)
+                 for dy in (-RING, 0, RING) for dx in (-RING, 0, RING) if dy or dx)
+    stars &= around <= 1
     stars[:2, :] = stars[-2:, :] = False
     stars[:, :2] = stars[:, -2:] = False
     return int(np.count_nonzero(stars))
