@@ -70,7 +70,7 @@ def plant_night(root, evening, size=(640, 360), step_minutes=5, turn_degrees=0.5
     for first, n in satellites + aircraft:
         busy.update(range(first - 1, first + n + 1))
     free = [i for i in night if i not in busy and i - 1 not in busy and i + 1 not in busy]
-    chosen = sorted(rng.choice(free, meteors, replace=False).tolist())
+    chosen = sorted(rng.choice(free, min(meteors, len(free)), replace=False).tolist())
     meteor_lines = {}
     for i in chosen:
         length = rng.uniform(50, 140)
