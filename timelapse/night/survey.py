@@ -12,7 +12,7 @@ USB camera) are judged by their image mean alone, said once in ``note``.
 import math
 from collections import Counter, namedtuple
 
-import numpy as np
+from PIL import ImageStat
 
 from timelapse.exif import exposure_of
 from timelapse.imagefile import DamagedImage, opened
@@ -34,10 +34,10 @@ def measure(path, height=SURVEY_HEIGHT):
         exposure = exposure_of(image)
         try:
             image.draft("L", (max(1, image.width * height // image.height), height))
-            gray = np.asarray(image.convert("L"))
+            gray = image.convert("L")
         except Exception as exc:
             raise DamagedImage(path, f"not a readable JPEG ({exc})") from None
-    mean = max(float(gray.mean()), 0.5) / 255
+    mean = max(ImageStat.Stat(gray).mean[0], 0.5) / 255
     ev = math.log2(mean / (exposure[0] * exposure[1])) if exposure else math.log2(mean)
     return ev, star_count(gray), exposure is not None
 
