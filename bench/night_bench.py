@@ -36,11 +36,29 @@ def found_and_false(planted, candidates, root, near=10):
     return found, false
 
 
-def timed_night(root, size, step, turn, docs=False):
-    """Plant a night at ``size``; return its figures (ms per frame, found/false)."""
+def docs_images(root):
+    """Write docs/night-startrails.jpg and docs/night-meteor.jpg from a 1280x720 planted night (the README's)."""
     from night_sky import plant_night
     from timelapse.night.frames import night_frames, night_span
     from timelapse.night.meteors import crop, search
+    from timelapse.night.startrails import startrails
+    from timelapse.night.survey import survey
+
+    plant_night(root, EVENING, size=(1280, 720), step_minutes=5, turn_degrees=0.4, stars=900)
+    frames = night_frames(root, night_span(types.SimpleNamespace(active_hours=None, location=None), EVENING))
+    image, _ = startrails([item.frame.path for item in survey(frames).frames if item.reason is None])
+    (ROOT / "docs").mkdir(exist_ok=True)
+    image.save(ROOT / "docs/night-startrails.jpg", quality=88)
+    candidates, _ = search(frames)
+    if candidates:
+        crop(candidates[0]).save(ROOT / "docs/night-meteor.jpg", quality=92)
+
+
+def timed_night(root, size, step, turn):
+    """Plant a night at ``size``; return its figures (ms per frame, found/false)."""
+    from night_sky import plant_night
+    from timelapse.night.frames import night_frames, night_span
+    from timelapse.night.meteors import search
     from timelapse.night.startrails import startrails
     from timelapse.night.survey import survey
 
@@ -55,11 +73,6 @@ def timed_night(root, size, step, turn, docs=False):
     candidates, rejected = search(frames)
     meteors_s = time.perf_counter() - start
     found, false = found_and_false(planted, candidates, root)
-    if docs:
-        (ROOT / "docs").mkdir(exist_ok=True)
-        image.save(ROOT / "docs/night-startrails.jpg", quality=88)
-        if candidates:
-            crop(candidates[0]).save(ROOT / "docs/night-meteor.jpg", quality=92)
     return {"size": list(size), "frames": len(frames), "dark": used, "left_out": dict(surveyed.left_out),
             "startrails_ms": trails_s * 1000 / len(frames), "meteors_ms": meteors_s * 1000 / len(frames),
             "planted": len(planted.meteors), "found": found, "false": false,
@@ -85,9 +98,11 @@ def night_figures(work, smoke):
 
     results = {}
     hd = Path(work, "night-1080p")
-    results["hd"] = timed_night(hd, (1920, 1080) if not smoke else (960, 540), 15 if smoke else 10, 0.15,
-                                docs=not smoke)
+    results["hd"] = timed_night(hd, (1920, 1080) if not smoke else (960, 540), 15 if smoke else 10, 0.15)
     shutil.rmtree(hd, ignore_errors=True)
+    if not smoke:
+        docs_images(Path(work, "night-docs"))
+        shutil.rmtree(Path(work, "night-docs"), ignore_errors=True)
     small = Path(work, "night-small")
     results["small"] = timed_night(small, (640, 360), 5, 0.5)
     shutil.rmtree(small, ignore_errors=True)

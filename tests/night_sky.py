@@ -43,8 +43,8 @@ def _line(canvas, x1, y1, x2, y2, value, width=2, dash=None):
         x = x1 + (x2 - x1) * k / max(1, steps - 1)
         y = y1 + (y2 - y1) * k / max(1, steps - 1)
         xi, yi = int(round(x)), int(round(y))
-        canvas[max(0, yi):yi + width, max(0, xi):xi + width] = np.maximum(
-            canvas[max(0, yi):yi + width, max(0, xi):xi + width], value)
+        if 0 <= xi < canvas.shape[1] and 0 <= yi < canvas.shape[0]:  # a line may leave the frame
+            canvas[yi:yi + width, xi:xi + width] = np.maximum(canvas[yi:yi + width, xi:xi + width], value)
 
 
 def plant_night(root, evening, size=(640, 360), step_minutes=5, turn_degrees=0.5, stars=160, seed=7,

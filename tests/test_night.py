@@ -193,3 +193,20 @@ def test_startrails_memory_is_one_accumulator_however_long_the_night(tmp_path):
 def test_the_shipped_config_says_render_night_false():
     from timelapse.config.schema import OPTIONS
     assert [o.default for o in OPTIONS if (o.section, o.key) == ("render", "night")] == [False]
+
+
+def test_the_newest_image_says_clear_cloudy_or_unknown_and_mqtt_state_carries_it(night):
+    from timelapse.alerts.channels.mqtt import state_document
+    from timelapse.alerts.snapshot import Snapshot
+    from timelapse.night.sky_now import sky_now
+
+    def at(hour, minute, day=EVENING + datetime.timedelta(days=1)):
+        return str(archive.image_path(night.output, datetime.datetime.combine(day, datetime.time(hour, minute))))
+
+    assert sky_now(night.output, at(3, 30))["sky"] == "cloudy"
+    assert sky_now(night.output, at(17, 0, EVENING)) == {"stars": None, "sky": "unknown"}  # dusk: says nothing
+    assert sky_now(night.output, "/etc/passwd") == {"stars": None, "sky": "unknown"}
+    assert sky_now(night.output, None)["sky"] == "unknown"
+    settings = types.SimpleNamespace(storage=types.SimpleNamespace(output_dir=night.output))
+    document = state_document(Snapshot(now=0, settings=settings, status={}, running=True, last_image=at(1, 0)), ())
+    assert document["sky"] == "clear" and document["stars"] >= 10

@@ -87,3 +87,20 @@ def test_the_night_page_in_a_browser(site, browser):
     assert not console_errors(browser)
     crops[0].click()  # a crop opens its frame
     assert "/images/2026/11/" in browser.current_url
+
+
+def test_the_clear_sky_figure_of_the_newest_image_is_in_the_status_and_metrics(site):
+    status_file = site.daemon.status_file
+    status_file.parent.mkdir(parents=True, exist_ok=True)
+    night_frame = archive.image_path(site.output, datetime.datetime(2026, 11, 21, 22, 0))
+    try:
+        status_file.write_text(json.dumps({"state": "capturing", "last_image": str(night_frame)}))
+        figure = site.json("/api/status")["night_sky"]
+        assert figure["sky"] == "clear" and figure["stars"] >= 10
+        metrics = site.get("/metrics")[2].decode()
+        assert 'timelapse_sky{sky="clear"} 1.0' in metrics
+        assert f"timelapse_stars {float(figure['stars'])}" in metrics
+        status_file.write_text(json.dumps({"state": "capturing", "last_image": "/etc/passwd"}))
+        assert site.json("/api/status")["night_sky"] == {"stars": None, "sky": "unknown"}
+    finally:
+        status_file.unlink(missing_ok=True)
