@@ -210,3 +210,39 @@ def test_the_newest_image_says_clear_cloudy_or_unknown_and_mqtt_state_carries_it
     settings = types.SimpleNamespace(storage=types.SimpleNamespace(output_dir=night.output))
     document = state_document(Snapshot(now=0, settings=settings, status={}, running=True, last_image=at(1, 0)), ())
     assert document["sky"] == "clear" and document["stars"] >= 10
+
+
+def test_timelapse_status_says_the_night_sky_of_a_dark_newest_image(night, tmp_path):
+    status_file = tmp_path / "status.json"
+    newest = archive.image_path(night.output, datetime.datetime(2026, 11, 22, 1, 0))
+    status_file.write_text(json.dumps({"state": "capturing", "pid": 999999, "last_image": str(newest)}))
+    config = tmp_path / "timelapse.yml"
+    config.write_text(f"storage: {{output_dir: {night.output}}}\ndaemon: {{status_file: {status_file}}}\n")
+    result = run_cli("--config", config, "status")
+    assert "  night sky:         clear (" in result.stdout, result.stdout
+
+
+def test_the_nightly_run_takes_the_last_night_that_has_ended():
+    from timelapse.night.products import last_ended
+
+    def at(day, hour):
+        return datetime.datetime.combine(day, datetime.time(hour)).timestamp()
+
+    morning = EVENING + datetime.timedelta(days=1)
+    assert last_ended(capture(), at(morning, 0)) == EVENING - datetime.timedelta(days=1)  # still the night
+    assert last_ended(capture(), at(morning, 7)) == EVENING
+
+
+def test_render_night_makes_every_product_of_the_night(tmp_path):
+    from timelapse import config
+    from timelapse.night import render_night
+
+    output = tmp_path / "images"
+    plant_night(output, EVENING, step_minutes=20, meteors=2)
+    path = tmp_path / "timelapse.yml"
+    path.write_text(f"storage: {{output_dir: {output}}}\nrender: {{night: true, height: 180}}\n")
+    said = []
+    failed = render_night(config.load(path), EVENING, say=said.append)
+    assert failed == (0 if shutil.which("ffmpeg") else 1), said
+    for what in ("startrails", "meteors", "sidecar", "keogram") + (("video",) if shutil.which("ffmpeg") else ()):
+        assert archive.product_path(output, archive.Product(NIGHT, what)).exists(), what

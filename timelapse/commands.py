@@ -96,7 +96,12 @@ def status(args):
         shown = dict(current or {}, sync=sync) if sync else current
         print(json.dumps(dict(shown or {}, alerts=health) if channels else shown, indent=1, sort_keys=True))
     else:
-        print("\n".join([format_status(current, path, sync=sync)] + (format_health(health, channels) if channels else [])))
+        from timelapse.night.sky_now import sky_now  # SPEC §19: the clear-sky figure, when the newest image is dark
+
+        sky = sky_now(settings.storage.output_dir, (current or {}).get("last_image"))
+        night = [f"  {'night sky:':<19}{sky['sky']} ({sky['stars']} stars)"] if sky["stars"] is not None else []
+        print("\n".join([format_status(current, path, sync=sync)] + night
+                        + (format_health(health, channels) if channels else [])))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if daemon_running(current) else EXIT_NOT_RUNNING
 
