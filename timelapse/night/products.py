@@ -13,7 +13,7 @@ from timelapse.night.meteors import as_json, crop, search
 from timelapse.night.startrails import jpeg, startrails
 from timelapse.night.stars import sky_of
 from timelapse.night.survey import survey
-from timelapse.night.video import _warn
+from timelapse.night.video import warn_skipped
 from timelapse.storage import write_atomically
 
 REASONS = ("dusk", "dawn", "lit", "unreadable")
@@ -84,7 +84,7 @@ def make_startrails(settings, evening, full=False, say=print):
     say(f"startrails of the night of {period.name}: {len(dark)} dark frames of {len(frames)}; left out: {left}")
     skipped = []
     image, used = startrails(dark, full=full, skipped=skipped)
-    _warn(skipped)
+    warn_skipped(skipped)
     if image is None:
         raise NothingToRender(f"no readable dark frame for the startrails of the night of {period.name}")
     path = archive.product_path(settings.storage.output_dir, archive.Product(period, "startrails"))
@@ -102,7 +102,7 @@ def find_meteors(settings, evening, say=print):
     surveyed = survey(frames)
     skipped = []
     candidates, rejected = search(frames, skipped)
-    _warn(skipped)
+    warn_skipped(skipped)
     folder = archive.product_path(root, archive.Product(period, "meteor", number=1)).parent
     shutil.rmtree(folder, ignore_errors=True)  # the crops of an earlier search
     listed = []

@@ -15,7 +15,8 @@ from timelapse.render.keogram import keogram
 from timelapse.storage import write_atomically
 
 
-def _warn(skipped):
+def warn_skipped(skipped):
+    """Print a warning naming each (path, why) in ``skipped``."""
     for path, why in skipped:
         print(f"timelapse: warning: skipped {path}: {why}", file=sys.stderr)
 
@@ -28,7 +29,7 @@ def sized(frames):
             result.append(Frame(frame.path, frame.when, header_size(frame.path)))
         except (DamagedImage, OSError) as exc:
             skipped.append((frame.path, getattr(exc, "why", None) or str(exc)))
-    _warn(skipped)
+    warn_skipped(skipped)
     return result
 
 
@@ -51,7 +52,7 @@ def night_video(settings, period, frames, say=print):
         list_file = Path(scratch, "frames.ffconcat")
         damaged = []
         list_file.write_text(ffmpeg.concat_list(frames, reference, scratch, damaged))
-        _warn(damaged)
+        warn_skipped(damaged)
         line = ffmpeg.command(binary, list_file, ffmpeg.temporary_name(output), size, render.fps, render.quality,
                               render.deflicker, small=small, source=reference)
         ffmpeg.run(line, output, len(frames) - len(damaged))
@@ -64,7 +65,7 @@ def night_keogram(settings, period, frames, say=print):
     root = settings.storage.output_dir
     damaged = []
     data, columns = keogram([frame.path for frame in frames], skipped=damaged)
-    _warn(damaged)
+    warn_skipped(damaged)
     if not columns:
         raise NothingToRender(f"no readable images for the keogram of the night of {period.name} in {root}")
     path = archive.keogram_path(root, period)
