@@ -98,15 +98,15 @@ def night_figures(work, smoke):
 
     results = {}
     hd = Path(work, "night-1080p")
-    results["hd"] = timed_night(hd, (1920, 1080) if not smoke else (960, 540), 15 if smoke else 10, 0.15)
+    results["hd"] = timed_night(hd, (1920, 1080) if not smoke else (960, 540), 30 if smoke else 10, 0.15)
     shutil.rmtree(hd, ignore_errors=True)
     if not smoke:
         docs_images(Path(work, "night-docs"))
         shutil.rmtree(Path(work, "night-docs"), ignore_errors=True)
     small = Path(work, "night-small")
-    results["small"] = timed_night(small, (640, 360), 5, 0.5)
+    results["small"] = timed_night(small, (640, 360), 10 if smoke else 5, 0.5)
     shutil.rmtree(small, ignore_errors=True)
-    for name, step in (("short", 15), ("long", 5 if smoke else 1)):
+    for name, step in (("short", 30 if smoke else 15), ("long", 10 if smoke else 1)):
         root = Path(work, f"night-{name}")
         planted = plant_night(root, EVENING, step_minutes=step)
         results[f"rss_{name}"] = {"frames": len(planted.frames),
