@@ -12,7 +12,7 @@ from timelapse.night.frames import night_frames, night_span
 from timelapse.night.meteors import as_json, crop, search
 from timelapse.night.startrails import jpeg, startrails
 from timelapse.night.stars import sky_of
-from timelapse.night.survey import survey
+from timelapse.night.survey import stars_of, survey
 from timelapse.night.video import warn_skipped
 from timelapse.storage import write_atomically
 
@@ -58,12 +58,13 @@ def _write_json(path, document):
     write_atomically(path, (json.dumps(document, indent=1) + "\n").encode(), replace=True)
 
 
-def write_stars(settings, period, span, frames, surveyed, say=print):
-    """Write the night's sidecar (``…-night.json``): its header and each frame's star count and sky."""
+def write_stars(settings, period, span, frames, surveyed, counts):
+    """Write the night's sidecar (``…-night.json``): its header and each frame's star count (``counts``:
+    path -> stars, the dark frames') and sky (``unknown`` for the frames left out)."""
     root = settings.storage.output_dir
-    stars = [{"time": _iso(item.frame.instant), "stars": item.stars, "sky": sky_of(item.stars, item.reason is None)}
-             for item in surveyed.frames]
-    dark = [item.stars for item in surveyed.frames if item.reason is None and item.stars is not None]
+    stars = [{"time": _iso(item.frame.instant), "stars": counts.get(item.frame.path),
+              "sky": sky_of(counts.get(item.frame.path), item.reason is None)} for item in surveyed.frames]
+    dark = [count for count in counts.values() if count is not None]
     document = header(period, span, frames, surveyed)
     document.update(sky=sky_of(sorted(dark)[len(dark) // 2] if dark else None), stars=stars)
     path = archive.sidecar_path(root, period)
@@ -78,13 +79,14 @@ def make_startrails(settings, evening, full=False, say=print):
     surveyed = survey(frames)
     if surveyed.note:
         say(f"startrails: {surveyed.note}")
-    write_stars(settings, period, span, frames, surveyed)
     dark = [item.frame.path for item in surveyed.frames if item.reason is None]
     left = ", ".join(f"{count} {reason}" for reason, count in sorted(surveyed.left_out.items())) or "none"
     say(f"startrails of the night of {period.name}: {len(dark)} dark frames of {len(frames)}; left out: {left}")
-    skipped = []
-    image, used = startrails(dark, full=full, skipped=skipped)
+    skipped, counts = [], {}
+    image, used = startrails(dark, full=full, skipped=skipped,
+                             each=lambda path, frame: counts.__setitem__(path, stars_of(frame)))
     warn_skipped(skipped)
+    write_stars(settings, period, span, frames, surveyed, counts)
     if image is None:
         raise NothingToRender(f"no readable dark frame for the startrails of the night of {period.name}")
     path = archive.product_path(settings.storage.output_dir, archive.Product(period, "startrails"))

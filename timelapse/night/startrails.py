@@ -25,11 +25,12 @@ def decode(path, full=False, mode="RGB"):
             raise DamagedImage(path, f"not a readable JPEG ({exc})") from None
 
 
-def startrails(paths, full=False, skipped=None):
+def startrails(paths, full=False, skipped=None, each=None):
     """Return (the startrails image as a Pillow RGB image, frames used) from ``paths`` (the dark frames).
 
     A frame of another size than the first, or one that cannot be read, is left out; (path, why) is
-    appended to ``skipped``. Return (None, 0) when no frame could be used.
+    appended to ``skipped``. ``each(path, frame)``, when given, sees every decoded frame (a uint8 RGB
+    array) before it is let go. Return (None, 0) when no frame could be used.
     """
     accumulator, used = None, 0
     for path in paths:
@@ -39,6 +40,8 @@ def startrails(paths, full=False, skipped=None):
             if skipped is not None:
                 skipped.append((path, getattr(exc, "why", None) or str(exc)))
             continue
+        if each is not None:
+            each(path, frame)
         if accumulator is None:
             accumulator = frame.copy()
         elif frame.shape != accumulator.shape:

@@ -61,21 +61,23 @@ def meteors_json(catalog, period, document):
 
 
 def stars_json(document):
-    """Return [{"time", "stars", "sky"}] from a night's sidecar (entries that are not that are dropped)."""
+    """Return [{"time", "stars", "sky"}] from a night's sidecar; ``stars`` is null for a frame left out
+    (dusk, dawn, lit); entries that are not that are dropped."""
     entries = document.get("stars") if document else None
-    return [{"time": str(e.get("time", "")), "stars": e["stars"], "sky": str(e.get("sky", "unknown"))}
+    return [{"time": str(e.get("time", "")), "stars": e.get("stars"), "sky": str(e.get("sky", "unknown"))}
             for e in (entries if isinstance(entries, list) else [])
-            if isinstance(e, dict) and isinstance(e.get("stars"), int)]
+            if isinstance(e, dict) and (e.get("stars") is None or type(e.get("stars")) is int)]
 
 
 def chart_points(stars, size=CHART):
-    """Return the SVG polyline points of the star counts (left: dusk, right: dawn; top: the most stars)."""
-    if not stars:
+    """Return the SVG polyline points of the star counts (left: dusk, right: dawn; top: the most stars);
+    frames without a count are passed over."""
+    counted = [(index, entry["stars"]) for index, entry in enumerate(stars) if entry["stars"] is not None]
+    if not counted:
         return ""
-    top = max(max(entry["stars"] for entry in stars), 1)
+    top = max(max(count for _, count in counted), 1)
     step = size[0] / max(1, len(stars) - 1)
-    return " ".join(f"{index * step:.1f},{size[1] - entry['stars'] * size[1] / top:.1f}"
-                    for index, entry in enumerate(stars))
+    return " ".join(f"{index * step:.1f},{size[1] - count * size[1] / top:.1f}" for index, count in counted)
 
 
 class Night(TwinHandler):
