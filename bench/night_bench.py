@@ -49,7 +49,7 @@ def docs_images(root):
     image, _ = startrails([item.frame.path for item in survey(frames).frames if item.reason is None])
     (ROOT / "docs").mkdir(exist_ok=True)
     image.save(ROOT / "docs/night-startrails.jpg", quality=88)
-    candidates, _ = search(frames)
+    candidates, _ = search(frames)  # the first candidate's crop only
     if candidates:
         crop(candidates[0]).save(ROOT / "docs/night-meteor.jpg", quality=92)
 
@@ -70,7 +70,7 @@ def timed_night(root, size, step, turn):
     image, used = startrails(dark, each=lambda path, frame: stars_of(frame))  # as `timelapse startrails`
     trails_s = time.perf_counter() - start
     start = time.perf_counter()
-    candidates, rejected = search(frames)
+    candidates, rejected = search(frames, lit=[item.frame.path for item in surveyed.frames if item.reason == "lit"])
     meteors_s = time.perf_counter() - start
     found, false = found_and_false(planted, candidates, root)
     return {"size": list(size), "frames": len(frames), "dark": used, "left_out": dict(surveyed.left_out),

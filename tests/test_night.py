@@ -246,3 +246,24 @@ def test_render_night_makes_every_product_of_the_night(tmp_path):
     assert failed == (0 if shutil.which("ffmpeg") else 1), said
     for what in ("startrails", "meteors", "sidecar", "keogram") + (("video",) if shutil.which("ffmpeg") else ()):
         assert archive.product_path(output, archive.Product(NIGHT, what)).exists(), what
+
+
+def test_a_satellite_beside_a_lit_frame_is_still_seen_moving_on(tmp_path):
+    from timelapse.night.frames import NightFrame
+    from timelapse.night.meteors import search
+
+    rng = np.random.default_rng(3)
+    frames = []
+    for index in range(6):
+        sky = rng.normal(40, 2, (180, 320))
+        if index in (2, 3):  # one satellite: a segment, then the next along the same line
+            for x in range(60 + 50 * (index - 2), 105 + 50 * (index - 2)):
+                sky[60 + (x - 60) // 5, x] = 200
+        if index == 4:
+            sky += 150  # headlights
+        path = tmp_path / f"{index}.jpg"
+        Image.fromarray(np.clip(sky, 0, 255).astype(np.uint8)).convert("RGB").save(path, quality=92)
+        frames.append(NightFrame(path, None, float(index * 60)))
+    assert len(search(frames)[0]) == 1  # frame 3 compared with the lit frame shows nothing: 2 looks alone
+    candidates, rejected = search(frames, lit=[frames[4].path])
+    assert candidates == [] and rejected["moving on"] == 2

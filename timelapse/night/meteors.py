@@ -20,12 +20,15 @@ CROP_MARGIN = 48  # pixels of sky around a candidate's streak in its crop
 Candidate = namedtuple("Candidate", "frame line length brightness")  # frame: NightFrame; line in full pixels
 
 
-def search(frames, skipped=None):
+def search(frames, skipped=None, lit=()):
     """Return ([Candidate], rejected) over ``frames`` ([NightFrame] in the order taken); ``rejected``
     counts streaks that were not candidates ("moving on") and frames that said nothing ("busy",
-    "unreadable"). An unreadable frame is passed over (its neighbours then compare across it)."""
+    "unreadable"). An unreadable frame, and a frame whose path is in ``lit`` (the survey's: a car's
+    lights hide everything its neighbours show), is passed over: its neighbours compare across it."""
     rejected = Counter()
     candidates = []
+    lit = set(lit)
+    frames = [frame for frame in frames if frame.path not in lit]
     for middle, neighbours in _triples(_streak_lists(_decoded(frames, rejected, skipped), rejected)):
         frame, lines, shape = middle
         scale = _scale(frame, shape) if lines else 1

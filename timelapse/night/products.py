@@ -103,7 +103,8 @@ def find_meteors(settings, evening, say=print):
     period, span, frames = the_night(settings, evening)
     surveyed = survey(frames)
     skipped = []
-    candidates, rejected = search(frames, skipped)
+    candidates, rejected = search(frames, skipped, lit=[item.frame.path for item in surveyed.frames
+                                                       if item.reason == "lit"])
     warn_skipped(skipped)
     folder = archive.product_path(root, archive.Product(period, "meteor", number=1)).parent
     shutil.rmtree(folder, ignore_errors=True)  # the crops of an earlier search
