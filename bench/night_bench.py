@@ -98,7 +98,7 @@ def night_figures(work, smoke):
 
     results = {}
     hd = Path(work, "night-1080p")
-    results["hd"] = timed_night(hd, (1920, 1080) if not smoke else (960, 540), 30 if smoke else 10, 0.15)
+    results["hd"] = timed_night(hd, (1920, 1080) if not smoke else (960, 540), 15 if smoke else 10, 0.15)
     shutil.rmtree(hd, ignore_errors=True)
     if not smoke:
         docs_images(Path(work, "night-docs"))
