@@ -30,6 +30,7 @@ from sync_bench import sync_runs  # noqa: E402
 from exposure_bench import exposure_figures, exposure_rows  # noqa: E402
 from alerts_bench import alerts_runs  # noqa: E402
 from periods_bench import periods_figures, periods_rows  # noqa: E402
+from night_bench import night_figures, night_rows  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -417,6 +418,7 @@ PARTS = [
     (("exposure",), lambda results: exposure_rows(results["exposure"])),
     (("alerts",), alerts_rows),
     (("periods",), lambda results: periods_rows(results["periods"])),
+    (("night",), lambda results: night_rows(results["night"])),
 ]
 
 
@@ -495,6 +497,8 @@ def main():
          lambda: alerts_runs(work, *((1, 15) if smoke else (3, 60)))),
         ("periods", "period videos: overlay cost, a year of daily frames on a 512 MB Pi",
          lambda: periods_figures(work, smoke)),
+        ("night", "night sky: startrails and meteor search per 1080p frame, found/false, RSS",
+         lambda: night_figures(work, smoke)),
     ]
     try:
         for key, label, run in steps:

@@ -179,7 +179,7 @@ def test_the_days_json_and_a_days_json(web):
     days = web.json("/api/days")
     today = datetime.date.today().isoformat()
     entry = [d for d in days if d["date"] == today][0]
-    assert set(entry) == {"date", "count", "first", "last", "bytes", "video", "keogram"} and entry["count"] >= 1
+    assert set(entry) == {"date", "count", "first", "last", "bytes", "video", "keogram", "night"} and entry["count"] >= 1
     day = web.json(f"/api/days/{today}")
     assert day["date"] == today and len(day["images"]) >= entry["count"]
     image = day["images"][0]

@@ -26,6 +26,10 @@ COMMANDS = {
                "watch capture and send alerts by email, webhook or MQTT (what timelapse-alerts.service starts)"),
     "schedule": ("timelapse.schedule_report", "schedule_command",
                  "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
+    "startrails": ("timelapse.night.command", "startrails_command",
+                   "write a night's startrails image from its dark frames (dusk to dawn)"),
+    "meteors": ("timelapse.night.command", "meteors_command",
+                "find a night's meteor candidates; print them as JSON"),
 }
 
 
@@ -89,6 +93,8 @@ def build_parser():
             command.add_argument("-o", "--output", metavar="FILE",
                                  help="where to write the MP4 (default output_dir/videos/YYYY/YYYY-MM-DD.mp4)")
             command.add_argument("--force", action="store_true", help="render even if the video is up to date")
+            command.add_argument("--night", action="store_true",
+                                 help="DAY is an evening: render its night, dusk to dawn, and the night's keogram")
             command.add_argument("--nightly", action="store_true",
                                  help="what timelapse-render.service runs: yesterday, if render.daily and ffmpeg")
             # Period videos (SPEC §18).
@@ -105,6 +111,11 @@ def build_parser():
                                  help='print the chosen frames as JSON lines {"path", "instant", "text"}; render nothing')
         elif name == "keogram":
             command.add_argument("day", nargs="?", metavar="DAY", help="YYYY-MM-DD, yesterday (default) or today")
+        elif name in ("startrails", "meteors"):
+            command.add_argument("day", nargs="?", metavar="DAY",
+                                 help="the night's evening: YYYY-MM-DD, yesterday (default) or today")
+            if name == "startrails":
+                command.add_argument("--full", action="store_true", help="full-size decodes (default: half size)")
         elif name == "web-password":
             command.add_argument("--stdin", action="store_true", help="read the password from one line of stdin")
         elif name == "sync":

@@ -85,9 +85,15 @@ def status(args):
         shown = dict(current or {}, sync=seen.sync) if seen.sync else current
         print(json.dumps(dict(shown or {}, alerts=seen.alerts) if seen.alerts else shown, indent=1, sort_keys=True))
     else:
+        from timelapse.night.sky_now import sky_now  # SPEC §19: the clear-sky figure, when the newest image is dark
+
         unit = seen.units.get(DAEMON_UNIT)
-        print(format_status(current, seen.status_path, sync=seen.sync, running=seen.running, alerts=seen.alerts,
-                            unit=None if unit is None else describe(DAEMON_UNIT, unit)))
+        lines = [format_status(current, seen.status_path, sync=seen.sync, running=seen.running, alerts=seen.alerts,
+                               unit=None if unit is None else describe(DAEMON_UNIT, unit))]
+        sky = sky_now(settings.storage.output_dir, (current or {}).get("last_image"))
+        if sky["stars"] is not None:
+            lines.append(f"  {'night sky:':<19}{sky['sky']} ({sky['stars']} stars)")
+        print("\n".join(lines))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if seen.running else EXIT_NOT_RUNNING
 

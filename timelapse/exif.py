@@ -78,3 +78,17 @@ def taken_at(image):
         return datetime.datetime.strptime(f"{stamp} {offset.replace(':', '')}", "%Y:%m:%d %H:%M:%S %z")
     except ValueError:
         return None
+
+
+def exposure_of(image):
+    """Return (exposure time in seconds, analogue gain) that an open Pillow image's EXIF records, or None
+    when either is missing or not positive (a USB camera writes neither; SPEC §16, §19)."""
+    tags = image.getexif().get_ifd(EXIF_IFD)
+    exposure, iso = tags.get(EXPOSURE_TIME), tags.get(ISO_SPEED_RATINGS)
+    if isinstance(iso, tuple):  # some writers store ISOSpeedRatings as a list
+        iso = iso[0] if iso else None
+    try:
+        seconds, gain = float(exposure), float(iso) / 100
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return (seconds, gain) if seconds > 0 and gain > 0 else None

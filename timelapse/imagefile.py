@@ -90,6 +90,12 @@ def _opened(path):
     return image
 
 
+def opened(path):
+    """Return the JPEG at ``path`` opened (header read, nothing decoded), for a reader that needs its EXIF
+    and a reduced decode from one open; raise DamagedImage if it cannot be used, FileNotFoundError if gone."""
+    return _opened(path)
+
+
 def header_size(path):
     """Return (width, height) from the JPEG's header (nothing decoded); raise DamagedImage if unusable."""
     with _opened(path) as image:

@@ -84,6 +84,7 @@ class RenderSettings:
     daily_frame: object = None  # None or window.Moment: one frame a day at that moment
     project_start: object = None  # None or datetime.date
     overlay: object = None  # None or {"text", "position", "size" (percent of the height)}
+    night: bool = False  # SPEC §19
 
 
 @dataclass(frozen=True)

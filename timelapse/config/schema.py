@@ -59,6 +59,7 @@ OPTIONS = (
     Option("render", "daily_frame", None, period_keys.daily_frame),
     Option("render", "project_start", None, period_keys.project_start),
     Option("render", "overlay", None, period_keys.overlay),
+    Option("render", "night", False, v.boolean),  # SPEC §19: the night just ended as one unit
     Option("alerts", "after", 3, v.number(1, integer=True)),
     Option("alerts", "email", None, alerts_keys.email_channel),
     Option("alerts", "webhook", None, alerts_keys.webhook_channel),

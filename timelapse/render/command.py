@@ -128,6 +128,9 @@ def nightly(settings, say=print):
         render_due_periods(settings, day + datetime.timedelta(days=1), say=say)
     except ToolMissing as exc:
         say(f"no period videos: {exc}")
+    if getattr(render, "night", False):  # SPEC §19: the night just ended, as one unit
+        from timelapse.night import render_night
+        render_night(settings, say=say)
     if render.retention_days:
         try:
             gone = apply_video_retention(root, render.retention_days, trust_clock=settings.storage.trust_clock)
@@ -144,6 +147,9 @@ def render_command(args):
     settings = config.load(args.config)
     if args.nightly:
         return nightly(settings)
+    if getattr(args, "night", False):
+        from timelapse.night.command import render_night_command
+        return render_night_command(args)
     if args.period or args.list or args.daily_frame is not None or args.overlay is not None or args.no_overlay:
         if not args.period:
             raise UsageError("--daily-frame, --overlay, --no-overlay and --list go with --period week|month|project")

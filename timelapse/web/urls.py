@@ -17,6 +17,8 @@ DAYS = "/days"
 DAYS_JSON = "/api/days"
 VIDEOS = "/videos"
 VIDEOS_JSON = "/api/videos"
+NIGHTS = "/nights"
+NIGHTS_JSON = "/api/nights"
 LOGIN = "/login"
 LOGOUT = "/logout"
 
@@ -44,6 +46,16 @@ def day_json(date):
 def day_zip(date):
     """Return the URL of the day as a zip: /download/YYYY-MM-DD.zip."""
     return f"/download/{date}.zip"
+
+
+def night(evening):
+    """Return the URL of the night's page (SPEC §19), named by its evening: /nights/YYYY-MM-DD."""
+    return f"{NIGHTS}/{evening}"
+
+
+def night_json(evening):
+    """Return the URL of the night's JSON twin: /api/nights/YYYY-MM-DD."""
+    return f"{NIGHTS_JSON}/{evening}"
 
 
 def product(product):

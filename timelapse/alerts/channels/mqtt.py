@@ -88,6 +88,10 @@ def discovery(topic, camera):
         ("sensor", "last_offsite_copy", {"name": "Last offsite copy", "state_topic": state,
                                          "device_class": "timestamp",
                                          "value_template": "{{ value_json.last_offsite_copy }}"}),
+        ("sensor", "night_sky", {"name": "Night sky", "state_topic": state, "icon": "mdi:weather-night",
+                                 "value_template": "{{ value_json.sky }}",
+                                 "json_attributes_topic": state,
+                                 "json_attributes_template": "{{ {'stars': value_json.stars} | tojson }}"}),
         ("binary_sensor", "problem", {"name": "Problem", "state_topic": state, "device_class": "problem",
                                       "value_template": "{{ 'ON' if value_json.incidents else 'OFF' }}",
                                       "json_attributes_topic": state,
@@ -109,7 +113,14 @@ def state_document(snap, firing):
             "disk_free_bytes": disk.free_bytes if disk else status.get("disk_free_bytes"),
             "clock_synced": status.get("clock_synced"),
             "last_offsite_copy": snap.sync.get("last_success") if snap.sync else None,
-            "incidents": sorted(firing)}
+            "incidents": sorted(firing), **_night_sky(snap)}
+
+
+def _night_sky(snap):
+    """Return {"stars", "sky"} of the newest image (SPEC §19: the clear-sky figure)."""
+    from timelapse.night.sky_now import sky_now
+
+    return sky_now(snap.settings.storage.output_dir, snap.last_image)
 
 
 class Mqtt(Channel):

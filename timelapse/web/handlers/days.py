@@ -27,7 +27,15 @@ def day_json(summary, catalog):
     return {"date": summary.date.isoformat(), "count": summary.count,
             "first": summary.first.isoformat() if summary.first else None,
             "last": summary.last.isoformat() if summary.last else None, "bytes": summary.bytes,
-            "video": rendered(catalog, summary.date, "video"), "keogram": rendered(catalog, summary.date, "keogram")}
+            "video": rendered(catalog, summary.date, "video"), "keogram": rendered(catalog, summary.date, "keogram"),
+            "night": night_page(catalog, summary.date)}
+
+
+def night_page(catalog, evening):
+    """Return the URL of the night that begins on ``evening`` when something was made for it, else None."""
+    period = Period.night(evening)
+    made = any(catalog.product(Product(period, what)) for what in ("startrails", "video", "sidecar"))
+    return urls.night(evening) if made else None
 
 
 def images_json(date, images):

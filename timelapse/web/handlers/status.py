@@ -37,6 +37,9 @@ def current_status(ctx, seen=None):
     if seen.sync:
         status["sync"] = seen.sync
     status["exposure_text"] = describe_exposure(status.get("exposure"))
+    from timelapse.night.sky_now import sky_now
+
+    status["night_sky"] = sky_now(settings.storage.output_dir, status.get("last_image"))  # SPEC §19
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
     if seen.alerts:  # each alert channel's health, as timelapse-alerts.service last wrote it
@@ -95,9 +98,16 @@ class StatusCollector:
                         _epoch(sync.get("last_success"))),
                        ("timelapse_sync_days_waiting", "ended days not yet copied off the camera",
                         sync.get("days_waiting"))]
+        gauges.append(("timelapse_stars", "stars in the newest image when it is dark (SPEC 19)",
+                       status["night_sky"]["stars"]))
         for name, text, value in gauges:
             if value is not None:
                 yield GaugeMetricFamily(name, text, value=value)
+        sky = GaugeMetricFamily("timelapse_sky", "the night sky in the newest image (1 for the current one)",
+                                labels=["sky"])
+        for name in ("clear", "cloudy", "unknown"):
+            sky.add_metric([name], 1 if status["night_sky"]["sky"] == name else 0)
+        yield sky
         state = GaugeMetricFamily("timelapse_state", "the daemon's state (1 for the current one)", labels=["state"])
         for name in STATES:
             state.add_metric([name], 1 if status.get("state") == name and status["running"] else 0)

@@ -24,6 +24,7 @@ async function refreshStatus(root) {
   const meter = root.querySelector('[data-field="disk_meter"]');
   if (meter && s.disk_usage_percent != null) meter.value = s.disk_usage_percent;
   setField(root, "exposure", s.exposure_text || "–");
+  if (s.night_sky) setField(root, "night_sky", s.night_sky.sky + (s.night_sky.stars == null ? "" : ` (${s.night_sky.stars} stars)`));
   setField(root, "clock", s.clock_synced == null ? "–" : (s.clock_synced ? "synchronized" : "NOT synchronized"));
   setField(root, "retention", s.retention_paused ? `paused: ${s.retention_paused}` : (s.retention_enabled ? "on" : "off"));
   setField(root, "last_error", s.last_error || "none");
