@@ -12,7 +12,7 @@ import time
 
 from timelapse import __version__, config
 from timelapse.clock import clock_synchronized, local_time
-from timelapse.daemon.reload import apply_reload
+from timelapse.daemon.reload import apply_reload, watch_layer
 from timelapse.daemon.reporter import StatusReporter
 from timelapse.daemon.storage_keeper import StorageKeeper
 from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
@@ -70,6 +70,7 @@ class Daemon(StopAndReload):
         self.reporter = StatusReporter(lambda: self.settings, self.clock.wall, self.notifier)
         self.storage = StorageKeeper(lambda: self.settings, self.reporter, lambda: self.stop_requested)
         self._today = datetime.date.fromtimestamp(self.clock.wall())
+        self.layer_watch = None
 
     def _new_session(self, settings):
         return CameraSession(settings.camera, settings.capture.jpeg_quality, settings.capture.timeout,
@@ -105,6 +106,7 @@ class Daemon(StopAndReload):
     def run(self):
         """Run until SIGTERM/SIGINT; return the exit code."""
         self.install_signal_handlers()
+        watch_layer(self)  # a save in the web wakes the loop like SIGHUP (no wakeups otherwise)
         settings = self.settings
         log.info("timelapse %s starting: %s every %g s into %s", __version__, settings.camera.source,
                  settings.capture.interval, settings.storage.output_dir)
@@ -127,6 +129,8 @@ class Daemon(StopAndReload):
         else:
             self.session.close()
         self.reporter.set_state("stopped", next_capture=None)
+        if self.layer_watch:
+            self.layer_watch.stop()
         log.info("timelapse stopped")
         if code == EXIT_FAILURE:
             os._exit(code)  # a thread is stuck in the driver; do not wait for it
