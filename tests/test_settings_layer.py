@@ -151,3 +151,14 @@ def test_kill_9_during_writes_leaves_the_old_or_the_new_layer_whole(files):
         assert found.data["render"] == {"fps": 25} and found.data["capture"]["jpeg_quality"] == 80
         assert yaml.safe_load(files.layer.read_text())["capture"]["interval"] >= 1
     assert found.version and found.version > 0, "the writer did write"
+
+
+def test_every_key_the_web_may_set_is_on_the_settings_page_once():
+    from timelapse.settings.fields import GROUPS, groups
+
+    listed = [key for _, fields in GROUPS for key, _ in fields]
+    assert len(listed) == len(set(listed))
+    assert sorted(listed) == sorted(f"{s}.{k}" for s, keys in __import__(
+        "timelapse.settings.allowed", fromlist=["ALLOWED"]).ALLOWED.items() for k in keys)
+    shown = [key for _, fields in groups() for key, _ in fields]
+    assert sorted(shown) == sorted(web_keys())
