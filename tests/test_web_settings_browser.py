@@ -10,8 +10,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from test_web_browser import SHOTS, browser, console_errors, no_horizontal_scroll, open_page, size  # noqa: F401
+import test_web_browser
+from test_web_browser import SHOTS, console_errors, no_horizontal_scroll, open_page, size
 from web_harness import WebServer
+
+browser = test_web_browser.browser  # the same headless Chromium fixture
 
 
 @pytest.fixture(scope="module")
