@@ -9,6 +9,7 @@ keep the version in the history. On a refusal nothing is written: same bytes, sa
 
 import copy
 import datetime
+import logging
 
 import voluptuous as vol
 
@@ -22,6 +23,7 @@ from timelapse.settings.allowed import forbidden, may_set
 from timelapse.settings.merge import merged
 
 MAX_KEYS = 100
+log = logging.getLogger("timelapse")
 
 
 class Forbidden(ConfigError):
@@ -152,7 +154,10 @@ def _commit(file_data, path, old, new, client, now, note=None):
     version = max(_current(path)[1] or 0, history.newest_version(path)) + 1
     now = now or datetime.datetime.now().astimezone()
     saved = layer_file.write(path, new, version, client, now)
-    history.record(path, version, saved, client, old, new, note)
+    try:
+        history.record(path, version, saved, client, old, new, note)
+    except ConfigError as exc:  # the layer is saved and in force; only its history entry is missing
+        log.warning("web settings version %s saved, but not kept in the history: %s", version, exc)
     return version
 
 

@@ -46,6 +46,9 @@ def record(layer_path, version, time, client, old, new, note=None):
     where = directory(layer_path)
     try:
         os.mkdir(where, 0o750)
+        if os.geteuid() == 0:  # made by `sudo timelapse settings`: the web must still write it
+            owner = os.stat(os.path.dirname(where))
+            os.chown(where, owner.st_uid, owner.st_gid)
     except FileExistsError:
         if not stat.S_ISDIR(os.lstat(where).st_mode):
             raise ConfigError(f"{where}: is not a directory (a symlink?); the history is not written through it")

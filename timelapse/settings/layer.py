@@ -119,6 +119,7 @@ def write_file(path, content, mode=0o640):
                                   f"(remove it: sudo rm {path})")
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
             try:
+                os.fchmod(fd, mode)  # whatever the umask (the web unit's is 0077): the daemon's group reads it
                 _share(fd)
                 view = memoryview(content)
                 while view:
