@@ -31,6 +31,9 @@ from timelapse.storage import write_atomically
 from timelapse.window import next_opening, window_state
 
 log = logging.getLogger("timelapse")
+# A new web layer does not interrupt a wait that ends sooner than this: the slot comes first, the
+# reload (some ms of YAML and validation; more on a Pi) right after it.
+LAYER_GUARD = 0.3
 
 
 class SystemClock:
@@ -71,6 +74,7 @@ class Daemon(StopAndReload):
         self.storage = StorageKeeper(lambda: self.settings, self.reporter, lambda: self.stop_requested)
         self._today = datetime.date.fromtimestamp(self.clock.wall())
         self.layer_watch = None
+        self.layer_changed = False  # set by the web layer's watch (a thread), like reload_requested by SIGHUP
 
     def _new_session(self, settings):
         return CameraSession(settings.camera, settings.capture.jpeg_quality, settings.capture.timeout,
@@ -89,6 +93,11 @@ class Daemon(StopAndReload):
             self._last_ping = now
             self.notifier.watchdog()
 
+    def note_layer_change(self):
+        """The web layer changed (called from its watch thread): wake the loop, as SIGHUP's handler does."""
+        self.layer_changed = True
+        self.wake.set()
+
     def sleep_until(self, deadline):
         """Wait until boot-clock ``deadline``; return False early on a stop or reload request."""
         period = self.notifier.watchdog_period
@@ -96,6 +105,8 @@ class Daemon(StopAndReload):
             remaining = deadline - self.clock.boot()
             if remaining <= 0:
                 return True
+            if self.layer_changed and remaining > LAYER_GUARD:
+                return False
             self.wake.wait(min(remaining, period) if period else remaining)
             self.wake.clear()
             self.ping()
@@ -147,7 +158,7 @@ class Daemon(StopAndReload):
                 break
             if synced or self.stop_requested:
                 break
-            if self.reload_requested:
+            if self.reload_requested or self.layer_changed:
                 apply_reload(self)
                 deadline = min(deadline, self.clock.boot() + self.settings.daemon.clock_sync_timeout)
             if self.clock.boot() >= deadline:
@@ -178,7 +189,7 @@ class Daemon(StopAndReload):
 
     def loop(self):
         while not self.stop_requested:
-            if self.reload_requested:
+            if self.reload_requested or self.layer_changed:
                 apply_reload(self)
                 continue
             wall, boot = self.clock.wall(), self.clock.boot()

@@ -21,7 +21,7 @@ log = logging.getLogger("timelapse")
 
 def apply_reload(daemon):
     """Reload ``daemon``'s (a `timelapse.daemon.loop.Daemon`) configuration file; clear its reload request."""
-    daemon.reload_requested = False
+    daemon.reload_requested = daemon.layer_changed = False
     new, problems = config.reload(daemon.settings)
     if not problems and new.storage.output_dir != daemon.settings.storage.output_dir:
         try:
@@ -63,5 +63,5 @@ def watch_layer(daemon):
     daemon.layer_watch = None
     path = daemon.settings.web.settings
     if path:
-        watch = LayerWatch(path, daemon._request_reload)
+        watch = LayerWatch(path, daemon.note_layer_change)
         daemon.layer_watch = watch if watch.start() else None
