@@ -59,3 +59,34 @@ def test_the_alerts_process_applies_a_saved_layer_by_itself(tmp_path):
         watcher.stop_requested = True
         watcher.wake.set()
         thread.join(5)
+
+
+class StepClock:
+    """Boot time advances only when the daemon waits (its Event.wait is replaced): no sleeping."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def wall(self):
+        return 1.8e9 + self.now
+
+    def boot(self):
+        return self.now
+
+
+def test_a_layer_change_waits_for_an_imminent_slot_but_interrupts_a_long_wait(tmp_path):
+    from timelapse.daemon.loop import LAYER_GUARD, Daemon
+
+    path = tmp_path / "timelapse.yml"
+    path.write_text(f"storage: {{output_dir: {tmp_path}}}\ndaemon: {{status_file: {tmp_path}/status.json}}\n")
+    clock = StepClock()
+    daemon = Daemon(config.load(str(path)), clock=clock)
+
+    def wait(seconds=None):
+        clock.now += seconds
+        return True
+
+    daemon.wake.wait = wait
+    daemon.note_layer_change()
+    assert daemon.sleep_until(clock.now + LAYER_GUARD / 2) is True, "the slot first"
+    assert daemon.sleep_until(clock.now + 60) is False, "a long wait ends at once for the reload"
