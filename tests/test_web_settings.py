@@ -138,3 +138,18 @@ def test_with_auth_none_the_settings_are_read_only(tmp_path):
         assert "Saving needs a password" in web.get("/settings")[2].decode()
     finally:
         web.stop()
+
+
+def test_the_live_page_offers_a_lens_slider_for_a_pi_camera_only(tmp_path):
+    web = WebServer(tmp_path, daemon=False, camera="source: picamera")
+    try:
+        page = web.get("/live")[2].decode()
+        assert 'id="lens-position"' in page and 'data-xsrf="' in page
+        status, body = post(web, "/api/settings", {"camera.controls.LensPosition": 2.5, "camera.controls.AfMode": 0})
+        assert status == 200 and body["settings"]["camera.controls.LensPosition"]["value"] == 2.5
+    finally:
+        web.stop()
+
+
+def test_the_live_page_has_no_lens_slider_for_the_synthetic_camera(web):
+    assert 'id="lens-position"' not in web.get("/live")[2].decode()
