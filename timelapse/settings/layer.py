@@ -12,7 +12,6 @@ refused, never followed, on reading and writing.
 
 import datetime
 import errno
-import grp
 import os
 import re
 from dataclasses import dataclass, field
@@ -23,7 +22,10 @@ from timelapse.config.loader import MAX_BYTES, parse_yaml
 from timelapse.errors import ConfigError
 
 _HEADER = re.compile(r"^# timelapse web layer: version (\d+), saved (\S+) from (\S+)")
-SHARED_GROUP = "timelapse"  # the daemon's group reads the layer; nobody else needs to
+# Readable by every local user: the daemon (user timelapse) and the alerts process read it, and it
+# holds no secret (the web may set none). The web unit's seccomp filter forbids chown, so a group
+# of its own choosing is not an option there.
+LAYER_MODE = 0o644
 
 
 @dataclass
@@ -100,7 +102,7 @@ def write(path, data, version, client, now=None):
     directory cannot be written.
     """
     saved = (now or datetime.datetime.now().astimezone()).isoformat(timespec="seconds")
-    write_file(path, text_of(data, version, saved, client).encode())
+    write_file(path, text_of(data, version, saved, client).encode(), mode=LAYER_MODE)
     return saved
 
 
@@ -119,8 +121,7 @@ def write_file(path, content, mode=0o640):
                                   f"(remove it: sudo rm {path})")
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
             try:
-                os.fchmod(fd, mode)  # whatever the umask (the web unit's is 0077): the daemon's group reads it
-                _share(fd)
+                os.fchmod(fd, mode)  # whatever the umask (the web unit's is 0077)
                 view = memoryview(content)
                 while view:
                     view = view[os.write(fd, view):]
@@ -164,12 +165,3 @@ def _regular_or_missing(name, dir_fd):
     except FileNotFoundError:
         return True
     return stat.S_ISREG(status.st_mode)
-
-
-def _share(fd):
-    """Give the file to the daemon's group (readable by it, not by everyone) where that group exists."""
-    try:
-        gid = grp.getgrnam(SHARED_GROUP).gr_gid
-        os.fchown(fd, -1, gid)
-    except (KeyError, PermissionError):
-        pass
