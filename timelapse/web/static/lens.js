@@ -8,7 +8,7 @@
   const said = document.getElementById("lens-said");
   slider.addEventListener("input", () => { shown.textContent = slider.value; });
   document.getElementById("lens-save").addEventListener("click", async () => {
-    const response = await fetch("/api/settings", {
+    const response = await fetch(root.dataset.api, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-XSRFToken": root.dataset.xsrf },
       body: JSON.stringify({ "camera.controls.LensPosition": Number(slider.value), "camera.controls.AfMode": 0 }),

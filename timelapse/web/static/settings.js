@@ -13,7 +13,7 @@
   }
 
   async function post(changes) {
-    const response = await fetch("/api/settings", {
+    const response = await fetch(root.dataset.api, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-XSRFToken": root.dataset.xsrf },
       body: JSON.stringify(changes),
@@ -27,7 +27,7 @@
     applied.textContent = `Saved as version ${version}; waiting for the camera to apply it…`;
     for (let i = 0; i < 30; i++) {
       try {
-        const s = await (await fetch("/api/status", { credentials: "same-origin" })).json();
+        const s = await (await fetch(root.dataset.status, { credentials: "same-origin" })).json();
         const mine = s.settings || {};
         if (mine.version === version) { applied.textContent = `Version ${version} applied (${mine.applied || "now"}).`; return; }
         if (mine.error) { applied.textContent = `Not applied: ${mine.error}`; return; }
@@ -41,7 +41,7 @@
   async function showWindows() {
     const section = document.getElementById("windows");
     try {
-      const { days } = await (await fetch("/api/schedule", { credentials: "same-origin" })).json();
+      const { days } = await (await fetch(root.dataset.schedule, { credentials: "same-origin" })).json();
       const list = section.querySelector("ul");
       list.replaceChildren(...days.map((day) => {
         const item = document.createElement("li");
