@@ -153,3 +153,13 @@ def test_the_live_page_offers_a_lens_slider_for_a_pi_camera_only(tmp_path):
 
 def test_the_live_page_has_no_lens_slider_for_the_synthetic_camera(web):
     assert 'id="lens-position"' not in web.get("/live")[2].decode()
+
+
+def test_metrics_say_the_layer_version_and_a_refused_layer():
+    from timelapse.web.handlers.status import settings_gauges
+
+    assert dict((n, v) for n, _, v in settings_gauges({"version": 4, "applied": "x", "error": None})) == {
+        "timelapse_settings_layer_error": 0, "timelapse_settings_version": 4}
+    assert dict((n, v) for n, _, v in settings_gauges({"version": None, "error": "bad"})) == {
+        "timelapse_settings_layer_error": 1}
+    assert settings_gauges(None) == [] and settings_gauges("garbage") == []
