@@ -30,6 +30,8 @@ COMMANDS = {
                    "write a night's startrails image from its dark frames (dusk to dawn)"),
     "meteors": ("timelapse.night.command", "meteors_command",
                 "find a night's meteor candidates; print them as JSON"),
+    "settings": ("timelapse.settings.command", "settings_command",
+                 "show the effective settings and where each comes from; the web layer's history"),
 }
 
 
@@ -125,6 +127,12 @@ def build_parser():
         elif name == "alerts":
             command.add_argument("--test", action="store_true",
                                  help="send one test message through every configured channel and say how each went")
+        elif name == "settings":
+            which = command.add_mutually_exclusive_group()
+            which.add_argument("--history", action="store_true", help="the web layer's last 10 versions")
+            which.add_argument("--rollback", type=int, metavar="N", help="make version N the web layer again")
+            which.add_argument("--reset", action="store_true", help="remove the web layer: the file alone applies")
+            command.add_argument("--json", action="store_true", help="print it as JSON")
         elif name == "cleanup":
             command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     return parser

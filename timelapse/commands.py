@@ -14,12 +14,14 @@ def _interval_text(seconds):
 def check_config(args):
     """Validate the configuration; print OK and the effective essentials."""
     settings = config.load(args.file or args.config)
+    layer_refused(settings)
     camera = settings.camera
     device = f" (device {camera.device})" if camera.source in ("usb", "auto") else ""
     print(f"OK: {settings.path or 'built-in defaults (no configuration file)'}")
     print(f"  output_dir: {settings.storage.output_dir}")
     print(f"  camera: {camera.source}{device}, {camera.resolution[0]}x{camera.resolution[1]}")
     print(f"  interval: {_interval_text(settings.capture.interval)}")
+    _check_layer(settings)
     if settings.sync.remote:
         import sys
 
@@ -34,6 +36,30 @@ def check_config(args):
             print(f"timelapse: warning: {exc}", file=sys.stderr)
     _check_alerts(settings)
     return 0
+
+
+def layer_refused(settings):
+    """Raise ConfigError (exit 78) naming the web layer and its problems if the loader ignored it."""
+    from timelapse.errors import ConfigError
+
+    layer = settings.layer
+    if layer is not None and layer.error:
+        raise ConfigError([f"the web layer {layer.path} is ignored (capture runs on the file alone):"]
+                          + layer.error)
+
+
+def _check_layer(settings):
+    """Print the web layer in force and the keys where it overrides the file."""
+    layer = settings.layer
+    if layer is None or layer.path is None:
+        return
+    if layer.data:
+        version = f"version {layer.version}" if layer.version is not None else "no version (written by hand?)"
+        print(f"  web layer: {layer.path} ({version})")
+    for key, line in layer.overlap:
+        where = f"{settings.path}:{line}" if line else settings.path
+        print(f"  {key}: set in {where} and in the web layer: the web's value stays in force "
+              "(timelapse settings; \"use the file's value\" on the Settings page)")
 
 
 def _check_alerts(settings):

@@ -123,6 +123,7 @@ def format_status(status, path, now=None, sync=None, running=None, unit=None, al
          ("synchronized" if status.get("clock_synced") else "NOT synchronized (image times may be wrong)")),
         ("retention", f"PAUSED: {status['retention_paused']}" if status.get("retention_paused") else None),
         ("last error", status.get("last_error")),
+        ("web settings", describe_settings(status.get("settings"))),
         ("failures in a row", status.get("consecutive_failures") or None),
         ("config loaded", status.get("config_loaded")),
         ("started", status.get("started")),
@@ -144,6 +145,17 @@ def format_alerts(health):
                     f"next try {record.get('next_retry')}: {record.get('error')}")
         rows.append(f"  {'alerts:' if not rows else '':<19}{name} {text}")
     return rows
+
+
+def describe_settings(settings):
+    """Return the status' web layer fields ({"version", "applied", "error"}) as text, or None without a layer."""
+    if not isinstance(settings, dict):
+        return None
+    if settings.get("error"):
+        return f"IGNORED, running on the file alone: {settings['error']}"
+    if settings.get("version") is not None or settings.get("applied"):
+        return f"version {settings.get('version')}, applied {settings.get('applied')}"
+    return None
 
 
 def _last_capture(status):

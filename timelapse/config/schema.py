@@ -43,6 +43,7 @@ OPTIONS = (
     Option("web", "port", 8080, v.number(1, 65535, integer=True)),
     Option("web", "auth", "password", v.one_of("password", "none")),
     Option("web", "live_fps", 5, v.number(1, 15, integer=True)),
+    Option("web", "settings", "/var/lib/timelapse-web/settings.yml", v.absolute_path(optional=True)),
     Option("sync", "remote", None, network_keys.remote),
     Option("sync", "every", "15m", v.duration(300)),
     Option("sync", "bwlimit", None, network_keys.bwlimit),

@@ -12,7 +12,7 @@ import time
 
 from timelapse import __version__, config
 from timelapse.clock import clock_synchronized, local_time
-from timelapse.daemon.reload import apply_reload
+from timelapse.daemon.reload import apply_reload, watch_layer
 from timelapse.daemon.reporter import StatusReporter
 from timelapse.daemon.storage_keeper import StorageKeeper
 from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
@@ -31,6 +31,9 @@ from timelapse.storage import write_atomically
 from timelapse.window import next_opening, window_state
 
 log = logging.getLogger("timelapse")
+# A new web layer does not interrupt a wait that ends sooner than this: the slot comes first, the
+# reload (some ms of YAML and validation; more on a Pi) right after it.
+LAYER_GUARD = 0.3
 
 
 class SystemClock:
@@ -70,6 +73,8 @@ class Daemon(StopAndReload):
         self.reporter = StatusReporter(lambda: self.settings, self.clock.wall, self.notifier)
         self.storage = StorageKeeper(lambda: self.settings, self.reporter, lambda: self.stop_requested)
         self._today = datetime.date.fromtimestamp(self.clock.wall())
+        self.layer_watch = None
+        self.layer_changed = False  # set by the web layer's watch (a thread), like reload_requested by SIGHUP
 
     def _new_session(self, settings):
         return CameraSession(settings.camera, settings.capture.jpeg_quality, settings.capture.timeout,
@@ -88,6 +93,11 @@ class Daemon(StopAndReload):
             self._last_ping = now
             self.notifier.watchdog()
 
+    def note_layer_change(self):
+        """The web layer changed (called from its watch thread): wake the loop, as SIGHUP's handler does."""
+        self.layer_changed = True
+        self.wake.set()
+
     def sleep_until(self, deadline):
         """Wait until boot-clock ``deadline``; return False early on a stop or reload request."""
         period = self.notifier.watchdog_period
@@ -95,6 +105,8 @@ class Daemon(StopAndReload):
             remaining = deadline - self.clock.boot()
             if remaining <= 0:
                 return True
+            if self.layer_changed and remaining > LAYER_GUARD:
+                return False
             self.wake.wait(min(remaining, period) if period else remaining)
             self.wake.clear()
             self.ping()
@@ -105,6 +117,7 @@ class Daemon(StopAndReload):
     def run(self):
         """Run until SIGTERM/SIGINT; return the exit code."""
         self.install_signal_handlers()
+        watch_layer(self)  # a save in the web wakes the loop like SIGHUP (no wakeups otherwise)
         settings = self.settings
         log.info("timelapse %s starting: %s every %g s into %s", __version__, settings.camera.source,
                  settings.capture.interval, settings.storage.output_dir)
@@ -127,6 +140,8 @@ class Daemon(StopAndReload):
         else:
             self.session.close()
         self.reporter.set_state("stopped", next_capture=None)
+        if self.layer_watch:
+            self.layer_watch.stop()
         log.info("timelapse stopped")
         if code == EXIT_FAILURE:
             os._exit(code)  # a thread is stuck in the driver; do not wait for it
@@ -143,7 +158,7 @@ class Daemon(StopAndReload):
                 break
             if synced or self.stop_requested:
                 break
-            if self.reload_requested:
+            if self.reload_requested or self.layer_changed:
                 apply_reload(self)
                 deadline = min(deadline, self.clock.boot() + self.settings.daemon.clock_sync_timeout)
             if self.clock.boot() >= deadline:
@@ -174,7 +189,7 @@ class Daemon(StopAndReload):
 
     def loop(self):
         while not self.stop_requested:
-            if self.reload_requested:
+            if self.reload_requested or self.layer_changed:
                 apply_reload(self)
                 continue
             wall, boot = self.clock.wall(), self.clock.boot()

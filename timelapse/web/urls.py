@@ -21,6 +21,11 @@ NIGHTS = "/nights"
 NIGHTS_JSON = "/api/nights"
 LOGIN = "/login"
 LOGOUT = "/logout"
+SETTINGS = "/settings"  # the Settings page (SPEC §17)
+SETTINGS_JSON = "/api/settings"
+SETTINGS_HISTORY_JSON = "/api/settings/history"
+SETTINGS_ROLLBACK_JSON = "/api/settings/rollback"
+SCHEDULE_JSON = "/api/schedule"
 
 
 def image(date, name):

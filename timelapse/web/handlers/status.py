@@ -8,7 +8,7 @@ import datetime
 
 from timelapse import units
 from timelapse.observe import Observer
-from timelapse.status import STATES, describe_exposure
+from timelapse.status import STATES, describe_exposure, describe_settings
 from timelapse.web import urls
 from timelapse.web.base import BaseHandler
 
@@ -40,6 +40,7 @@ def current_status(ctx, seen=None):
     from timelapse.night.sky_now import sky_now
 
     status["night_sky"] = sky_now(settings.storage.output_dir, status.get("last_image"))  # SPEC §19
+    status["settings_text"] = describe_settings(status.get("settings"))
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
     if seen.alerts:  # each alert channel's health, as timelapse-alerts.service last wrote it
@@ -91,7 +92,7 @@ class StatusCollector:
             ("timelapse_retention_paused", "1 if retention waits for a clock known good (storage.trust_clock)",
              None if "retention_paused" not in status else int(bool(status["retention_paused"]))),
         ]
-        gauges += exposure_gauges(status.get("exposure"))
+        gauges += exposure_gauges(status.get("exposure")) + settings_gauges(status.get("settings"))
         sync = status.get("sync")
         if sync:
             gauges += [("timelapse_sync_last_success_timestamp_seconds", "when an offsite copy last succeeded",
@@ -124,6 +125,17 @@ def exposure_gauges(exposure):
                "brightness", 1))
     return [(name, text, exposure[key] * scale) for name, text, key, scale in fields
             if isinstance(exposure.get(key), (int, float)) and not isinstance(exposure.get(key), bool)]
+
+
+def settings_gauges(settings):
+    """Return the web layer's gauges (SPEC §17): its version in force, and 1 while a layer is refused."""
+    if not isinstance(settings, dict):
+        return []
+    version = settings.get("version")
+    return [("timelapse_settings_layer_error", "1 if the web layer of settings is ignored (see timelapse status)",
+             int(bool(settings.get("error"))))] + (
+        [("timelapse_settings_version", "the web layer version in force", version)]
+        if isinstance(version, int) and not isinstance(version, bool) else [])
 
 
 def metrics_registry(ctx):

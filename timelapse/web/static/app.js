@@ -28,6 +28,7 @@ async function refreshStatus(root) {
   setField(root, "clock", s.clock_synced == null ? "–" : (s.clock_synced ? "synchronized" : "NOT synchronized"));
   setField(root, "retention", s.retention_paused ? `paused: ${s.retention_paused}` : (s.retention_enabled ? "on" : "off"));
   setField(root, "last_error", s.last_error || "none");
+  if (s.settings_text) setField(root, "settings", s.settings_text);
   if (s.sync) {
     const last = s.sync.last;
     setField(root, "sync", `to ${s.sync.remote}: ${last ? (last.ok ? "ok " + last.finished : "FAILED " + last.error) : "no copy yet"}` +
