@@ -26,6 +26,8 @@ COMMANDS = {
                "watch capture and send alerts by email, webhook or MQTT (what timelapse-alerts.service starts)"),
     "schedule": ("timelapse.schedule_report", "schedule_command",
                  "show when capture runs each day (capture.active_hours, fixed or by the sun)"),
+    "aim": ("timelapse.aim.command", "aim_command",
+            "the shift of an image from the aim reference (has the camera moved?), or set the reference"),
 }
 
 
@@ -102,6 +104,9 @@ def build_parser():
         elif name == "alerts":
             command.add_argument("--test", action="store_true",
                                  help="send one test message through every configured channel and say how each went")
+        elif name == "aim":
+            command.add_argument("image", nargs="?", metavar="IMAGE", help="a JPEG (default: the latest image)")
+            command.add_argument("--set", action="store_true", help="make IMAGE (default: the latest) the aim reference")
         elif name == "cleanup":
             command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     return parser

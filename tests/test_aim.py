@@ -1,0 +1,117 @@
+"""The aim check (SPEC §20): shifts measured within a pixel, the day's light is no move, the night no verdict,
+and `timelapse aim` with its errors."""
+
+import json
+
+import pytest
+
+from aim_scenes import DAY, NIGHT, SHIFTS, scene, window, write_window
+from conftest import run_cli
+from timelapse import cli
+from timelapse.aim import shift as shifts
+from timelapse.aim.check import in_words
+
+import io
+
+from PIL import Image
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    return scene(tmp_path_factory.mktemp("scene"))
+
+
+def reduced(data):
+    return shifts.reduce_image(Image.open(io.BytesIO(data)))
+
+
+@pytest.fixture(scope="module")
+def reference(big):
+    return reduced(window(big, 0, 0))
+
+
+def test_shifts_up_to_a_tenth_of_the_width_are_measured_within_a_pixel_both_ways(big, reference):
+    for dx, dy in SHIFTS:
+        found = shifts.compare(reduced(window(big, dx, dy)), reference)
+        assert found.verdict, (dx, dy, found)
+        assert abs(found.dx - dx) <= 1 and abs(found.dy - dy) <= 1, ((dx, dy), found)
+
+
+def test_the_same_scene_through_a_days_light_is_never_moved(big, reference):
+    for relight in DAY:
+        found = shifts.compare(reduced(window(big, 0, 0, relight)), reference)
+        assert not found.verdict or found.length <= 1, found
+
+
+def test_a_night_image_gives_no_verdict(big, reference):
+    found = shifts.compare(reduced(window(big, 60, 0, NIGHT)), reference)
+    assert not found.verdict and "too dark" in found.why
+
+
+def test_a_featureless_image_gives_no_verdict(reference):
+    out = io.BytesIO()
+    Image.new("RGB", (1920, 1080), (120, 130, 140)).save(out, "JPEG")
+    found = shifts.compare(reduced(out.getvalue()), reference)
+    assert not found.verdict and "featureless" in found.why
+
+
+def test_images_of_another_shape_cannot_be_compared(reference):
+    out = io.BytesIO()
+    Image.new("RGB", (1000, 1000), (120, 130, 140)).save(out, "JPEG")
+    with pytest.raises(ValueError, match="differ in shape"):
+        shifts.compare(reduced(out.getvalue()), reference)
+
+
+def test_a_shift_is_said_in_words():
+    assert in_words(-2.2, 13.6) == "2 px left, 14 px down"
+    assert in_words(3, -1) == "3 px right, 1 px up"
+    assert in_words(0.3, -0.2) == "in place"
+
+
+@pytest.fixture
+def site(tmp_path, write_config, big):
+    """A config whose output_dir holds two images: the reference-to-be and one moved 40 px right, 25 px up."""
+    images = tmp_path / "images"
+    write_window(images / "2026/06/01/120000.jpg", big, 0, 0)
+    write_window(images / "2026/06/01/130000.jpg", big, 40, -25)
+    return write_config(f"storage: {{output_dir: {images}}}\n"), images
+
+
+def test_aim_without_a_reference_says_how_to_set_one(site, capsys):
+    config, _ = site
+    assert cli.main(["--config", str(config), "aim"]) == 1
+    err = capsys.readouterr().err
+    assert "no aim reference yet" in err and "timelapse aim --set" in err
+
+
+def test_aim_set_then_aim_prints_the_shift_of_the_latest_image(site, capsys):
+    config, images = site
+    assert cli.main(["--config", str(config), "aim", "--set", str(images / "2026/06/01/120000.jpg")]) == 0
+    assert json.loads(capsys.readouterr().out)["reference"] == "2026-06-01T12:00:00"
+    assert (images / ".aim/reference.jpg").is_file()
+    result = run_cli("--config", config, "aim")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert abs(printed["dx"] - 40) <= 1 and abs(printed["dy"] + 25) <= 1
+    assert printed["confidence"] > 0.5 and printed["reference"] == "2026-06-01T12:00:00"
+    assert printed["image"].endswith("2026/06/01/130000.jpg")
+
+
+def test_aim_of_a_damaged_image_names_it(site, tmp_path, capsys):
+    config, images = site
+    cli.main(["--config", str(config), "aim", "--set"])
+    capsys.readouterr()
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really")
+    assert cli.main(["--config", str(config), "aim", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert str(broken) in err and "choose another image" in err
+    assert cli.main(["--config", str(config), "aim", str(tmp_path / "none.jpg")]) == 1
+    assert "no such image" in capsys.readouterr().err
+
+
+def test_a_dark_image_cannot_be_the_reference(site, big, tmp_path, capsys):
+    config, _ = site
+    dark = write_window(tmp_path / "dark.jpg", big, 0, 0, NIGHT)
+    assert cli.main(["--config", str(config), "aim", "--set", str(dark)]) == 1
+    assert "too dark" in capsys.readouterr().err
