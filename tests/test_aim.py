@@ -115,3 +115,26 @@ def test_a_dark_image_cannot_be_the_reference(site, big, tmp_path, capsys):
     dark = write_window(tmp_path / "dark.jpg", big, 0, 0, NIGHT)
     assert cli.main(["--config", str(config), "aim", "--set", str(dark)]) == 1
     assert "too dark" in capsys.readouterr().err
+
+
+def test_two_checks_past_moved_are_moved_and_it_takes_half_of_it_to_be_back():
+    from timelapse.aim.shift import Shift
+    from timelapse.aim.watch import step
+
+    def after(*lengths):
+        record = {}
+        for length in lengths:
+            record = step(record, Shift(length, 0, 0.9), 20)
+        return record["moved"]
+
+    assert not after(25) and after(25, 30) and not after(25, 5, 30)
+    assert after(25, 30, 15) and not after(25, 30, 10) and not after(25, 15, 30)
+
+
+def test_a_check_without_a_verdict_changes_nothing():
+    from timelapse.aim.shift import Shift
+    from timelapse.aim.watch import step
+
+    record = step(step({}, Shift(40, 0, 0.9), 20), Shift(40, 0, 0.9), 20)
+    dark = step(record, Shift(0, 0, 0.9, why="too dark"), 20)
+    assert dark["moved"] and dark["run"] == 2 and not dark["verdict"]

@@ -1,0 +1,152 @@
+"""The alerts process's aim check: hourly, in daylight; two checks in a row past alerts.moved are "moved"
+(SPEC §20).
+
+``judge`` is called at every alerts check (every 15 s) and costs one small file read between
+checks. When a check is due (EVERY seconds since the last, or the reference changed) and it is
+daylight, it measures the newest image against the reference and keeps the result, and the run of
+checks past ``moved``, in ``.aim/last.json``:
+
+- a check past ``moved`` adds one to the run; two in a row make the camera "moved";
+- once moved, it stays moved until a check finds it within half of ``moved`` (or a new reference
+  is set: the run starts over against it);
+- a check without a verdict (too dark, too featureless, a weak match) changes nothing.
+
+Without a reference, the first daylight image becomes it. Daylight is the sun above the horizon at
+capture.location when that is set, else an image bright enough (DAYLIGHT_BRIGHTNESS).
+"""
+
+import datetime
+import logging
+import os
+
+from timelapse.aim import check as aim_check
+from timelapse.aim.reference import image_time, read_last, read_reference, set_reference, write_last
+from timelapse.errors import TimelapseError
+
+log = logging.getLogger(__name__)
+
+EVERY = 3600.0  # seconds between checks
+EVERY_VARIABLE = "TIMELAPSE_AIM_EVERY"  # tests check more often
+DAYLIGHT_BRIGHTNESS = 0.2  # mean grey (0..1) of a daylight image, without a location
+RUN = 2  # checks in a row past alerts.moved before "moved"
+
+
+def check_every(environ=os.environ):
+    """Return the seconds between aim checks (EVERY, or $TIMELAPSE_AIM_EVERY for tests)."""
+    try:
+        return max(0.0, float(environ.get(EVERY_VARIABLE, EVERY)))
+    except ValueError:
+        return EVERY
+
+
+def is_daylight(settings, image, reduced):
+    """Return True if ``image`` (a path; ``reduced`` its aim.shift.Reduced) was taken in daylight."""
+    location = settings.capture.location
+    if location is None:
+        return reduced.readable is None and reduced.brightness >= DAYLIGHT_BRIGHTNESS
+    from timelapse.sun import elevation
+
+    taken = image_time(settings.storage.output_dir, image)
+    when = datetime.datetime.fromisoformat(taken).astimezone() if taken else datetime.datetime.now().astimezone()
+    return elevation(when, location.latitude, location.longitude) > 0 and reduced.readable is None
+
+
+def step(last, shift, moved):
+    """Return the next record of the run from ``last`` after a check's aim.shift.Shift (pure)."""
+    record = dict(last, dx=shift.dx, dy=shift.dy, confidence=shift.confidence, verdict=shift.verdict,
+                  why=aim_check.as_json(shift, {"time": None})["why"])
+    if not shift.verdict:
+        return record
+    run, was_moved = last.get("run", 0), last.get("moved", False)
+    if shift.length > moved:
+        run += 1
+    elif shift.length <= moved / 2 or not was_moved:
+        run = 0
+    return dict(record, run=run, moved=run >= RUN or (was_moved and shift.length > moved / 2))
+
+
+def judge(settings, now, image, every=None):
+    """Return what the camera_moved rule sees: a finding in words if the camera has moved, False if not,
+    None if it cannot be judged (alerts.moved off counts as not moved; no reference yet: None).
+
+    ``image`` is the newest image's path (or None); ``now`` epoch seconds.
+    """
+    moved = settings.alerts.moved
+    if moved is None:
+        return False
+    root = settings.storage.output_dir
+    reference = read_reference(root)
+    if reference is None:
+        _first_reference(settings, image, now)
+        return None
+    last = read_last(root) or {}
+    if last.get("reference_set") != reference["set"]:  # a new reference: start over (an incident resolves)
+        last = {"reference_set": reference["set"], "reference": reference["time"], "run": 0, "moved": False}
+        _save(root, last)
+    elif now - last.get("checked", 0) < (check_every() if every is None else every):
+        return _finding(last, moved)
+    if image and image != last.get("image"):
+        last = _check(settings, now, image, last, moved)
+    return _finding(last, moved)
+
+
+def _check(settings, now, image, last, moved):
+    root = settings.storage.output_dir
+    try:
+        reduced = aim_check.readable(image)
+        if not is_daylight(settings, image, reduced):
+            record = dict(last, checked=now)  # night: look again in an hour
+            _save(root, record)
+            return record
+        shift, _ = aim_check.measure(root, image)
+    except TimelapseError as exc:
+        log.warning("aim: cannot check %s: %s", image, exc)
+        return last
+    record = dict(step(last, shift, moved), checked=now, image=image, time=image_time(root, image))
+    log.info("aim: %s is %s from the reference (confidence %.2f)%s", image, aim_check.in_words(shift.dx, shift.dy),
+             shift.confidence, "" if shift.verdict else f": no verdict ({record['why']})")
+    _save(root, record)
+    return record
+
+
+def _first_reference(settings, image, now):
+    if not image:
+        return
+    try:
+        reduced = aim_check.readable(image)
+        if is_daylight(settings, image, reduced):
+            record = set_reference(settings.storage.output_dir, image, now)
+            log.info("aim: %s is the aim reference (taken %s)", image, record["time"])
+    except (TimelapseError, OSError) as exc:
+        log.warning("aim: cannot make %s the reference: %s", image, exc)
+
+
+def _save(root, record):
+    try:
+        write_last(root, record)
+    except OSError as exc:
+        log.warning("aim: cannot write %s/.aim/last.json: %s", root, exc)
+
+
+def _finding(last, moved):
+    if not last.get("moved"):
+        return False
+    dx, dy = last.get("dx", 0), last.get("dy", 0)
+    return (f"the picture is {aim_check.in_words(dx, dy)} from the aim reference of {last.get('reference')} "
+            f"({(dx * dx + dy * dy) ** 0.5:.0f} px; alerts.moved: {moved} px)")
+
+
+def summary(root):
+    """Return the last shift for the status, /api/status and /metrics: {"dx", "dy", "length", "confidence",
+    "verdict", "moved", "checked", "image", "reference"}, or None without a reference."""
+    reference = read_reference(root)
+    if reference is None:
+        return None
+    last = read_last(root) or {}
+    fresh = last.get("reference_set") == reference["set"] and "dx" in last
+    dx, dy = (last["dx"], last["dy"]) if fresh else (None, None)
+    return {"reference": reference["time"], "dx": dx, "dy": dy,
+            "length": round((dx * dx + dy * dy) ** 0.5, 1) if fresh else None,
+            "confidence": last.get("confidence") if fresh else None, "verdict": last.get("verdict") if fresh else None,
+            "moved": bool(last.get("moved")) if fresh else False, "image": last.get("image") if fresh else None,
+            "checked": last.get("time") if fresh else None}
