@@ -92,11 +92,16 @@ def status(args):
 
     channels = configured(settings)
     health = channel_health(settings.storage.output_dir) if channels else None
+    from timelapse.aim.watch import summary, summary_line
+
+    aim = summary(settings.storage.output_dir)
     if args.json:
         shown = dict(current or {}, sync=sync) if sync else current
+        shown = dict(shown or {}, aim=aim) if aim else shown
         print(json.dumps(dict(shown or {}, alerts=health) if channels else shown, indent=1, sort_keys=True))
     else:
-        print("\n".join([format_status(current, path, sync=sync)] + (format_health(health, channels) if channels else [])))
+        print("\n".join([format_status(current, path, sync=sync)] + (format_health(health, channels) if channels else [])
+                        + ([summary_line(aim)] if aim else [])))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if daemon_running(current) else EXIT_NOT_RUNNING
 

@@ -20,6 +20,7 @@ import logging
 import os
 
 from timelapse.aim import check as aim_check
+from timelapse.aim.check import in_words
 from timelapse.aim.reference import image_time, read_last, read_reference, set_reference, write_last
 from timelapse.errors import TimelapseError
 
@@ -150,3 +151,17 @@ def summary(root):
             "confidence": last.get("confidence") if fresh else None, "verdict": last.get("verdict") if fresh else None,
             "moved": bool(last.get("moved")) if fresh else False, "image": last.get("image") if fresh else None,
             "checked": last.get("time") if fresh else None}
+
+
+def summary_text(aim):
+    """Return a summary() in words: "2 px left, 14 px down from the reference of ... (checked ...)"."""
+    if aim["length"] is None:
+        return f"reference of {aim['reference']}, not checked yet"
+    said = in_words(aim["dx"], aim["dy"]) + (" (no verdict)" if not aim["verdict"] else "")
+    return f"{said} from the reference of {aim['reference']}{', MOVED' if aim['moved'] else ''} " \
+           f"(checked {aim['checked']})"
+
+
+def summary_line(aim):
+    """Return `timelapse status`'s line for a summary()."""
+    return f"  {'aim:':<19}{summary_text(aim)}"

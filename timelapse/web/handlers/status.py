@@ -21,6 +21,10 @@ def current_status(ctx):
     status["exposure_text"] = describe_exposure(status.get("exposure"))
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
+    from timelapse.aim.watch import summary, summary_text
+
+    aim = summary(settings.storage.output_dir)  # the last shift from the aim reference (SPEC §20)
+    status["aim"] = dict(aim, text=summary_text(aim)) if aim else None
     from timelapse.alerts.channels import configured
 
     channels = configured(settings)
@@ -77,6 +81,7 @@ class StatusCollector:
              None if "retention_paused" not in status else int(bool(status["retention_paused"]))),
         ]
         gauges += exposure_gauges(status.get("exposure"))
+        gauges += aim_gauges(status.get("aim"))
         sync = status.get("sync")
         if sync:
             gauges += [("timelapse_sync_last_success_timestamp_seconds", "when an offsite copy last succeeded",
@@ -102,6 +107,17 @@ def exposure_gauges(exposure):
                "brightness", 1))
     return [(name, text, exposure[key] * scale) for name, text, key, scale in fields
             if isinstance(exposure.get(key), (int, float)) and not isinstance(exposure.get(key), bool)]
+
+
+def aim_gauges(aim):
+    """Return (name, help, value) gauges of the last aim check (SPEC §20); none without a reference or a check."""
+    if not aim or aim.get("length") is None:
+        return []
+    return [("timelapse_aim_shift_pixels", "the last aim check's shift from the reference, pixels", aim["length"]),
+            ("timelapse_aim_shift_x_pixels", "its horizontal part, + right", aim["dx"]),
+            ("timelapse_aim_shift_y_pixels", "its vertical part, + down", aim["dy"]),
+            ("timelapse_aim_confidence", "the last aim check's confidence, 0..1", aim["confidence"]),
+            ("timelapse_aim_moved", "1 if the camera counts as moved (alerts.moved)", int(bool(aim["moved"])))]
 
 
 def metrics_registry(ctx):

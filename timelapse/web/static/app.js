@@ -36,6 +36,7 @@ async function refreshStatus(root) {
     setField(root, "sync", `to ${s.sync.remote}: ${last ? (last.ok ? "ok " + last.finished : "FAILED " + last.error) : "no copy yet"}` +
       (s.sync.days_waiting ? `; ${s.sync.days_waiting} day(s) waiting` : ""));
   }
+  if (s.aim) setField(root, "aim", s.aim.text);
   if (s.alerts) {
     setField(root, "alerts", Object.entries(s.alerts).map(([name, h]) =>
       `${name}: ${h ? (h.ok ? "ok" : "FAILING: " + h.error) : "not started"}`).join("; "));
