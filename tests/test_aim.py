@@ -138,3 +138,34 @@ def test_a_check_without_a_verdict_changes_nothing():
     record = step(step({}, Shift(40, 0, 0.9), 20), Shift(40, 0, 0.9), 20)
     dark = step(record, Shift(0, 0, 0.9, why="too dark"), 20)
     assert dark["moved"] and dark["run"] == 2 and not dark["verdict"]
+
+
+def test_daylight_is_the_sun_up_at_the_location_else_a_short_exposure_else_a_bright_image(big, tmp_path):
+    import datetime
+
+    from timelapse import config
+    from timelapse.aim.watch import is_daylight
+    from timelapse.exif import with_exif
+
+    taken = datetime.datetime(2026, 6, 1, 23, 30).astimezone()
+    bright = window(big, 0, 0)
+    night_exposure = tmp_path / "night.jpg"
+    night_exposure.write_bytes(with_exif(bright, taken, exposure_time_us=2_000_000, analogue_gain=8.0))
+    day_exposure = tmp_path / "day.jpg"
+    day_exposure.write_bytes(with_exif(bright, taken, exposure_time_us=2_000, analogue_gain=1.0))
+    plain = tmp_path / "plain.jpg"
+    plain.write_bytes(bright)
+    settings = config.defaults()
+    assert not is_daylight(settings, str(night_exposure), reduced(bright))  # bright only by auto exposure
+    assert is_daylight(settings, str(day_exposure), reduced(bright))
+    assert is_daylight(settings, str(plain), reduced(bright))
+    assert not is_daylight(settings, str(plain), reduced(window(big, 0, 0, NIGHT)))
+    midnight = tmp_path / "images/2026/06/01/233000.jpg"
+    midnight.parent.mkdir(parents=True)
+    midnight.write_bytes(bright)
+    from dataclasses import replace
+    from timelapse.window import Location
+
+    oslo = replace(settings, capture=replace(settings.capture, location=Location(59.91, 10.75)),
+                   storage=replace(settings.storage, output_dir=str(tmp_path / "images")))
+    assert not is_daylight(oslo, str(midnight), reduced(bright))  # the sun is down, however bright the image

@@ -1,5 +1,6 @@
 """One aim check: the shift of an image from the aim reference, as `timelapse aim` prints it (SPEC §20)."""
 
+import io
 import os
 
 from timelapse.aim import shift as shifts
@@ -54,6 +55,19 @@ def measure(root, image):
         return shifts.compare(reduced, reference), record
     except ValueError as exc:
         raise TimelapseError(f"{exc}: set a new reference ({SET_HINT})") from None
+
+
+def measure_jpeg(root, data):
+    """Return (Shift, reference record) of a JPEG given as bytes (a live frame); raise as measure()."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("L", (shifts.WORK_WIDTH, shifts.WORK_WIDTH * image.size[1] // max(1, image.size[0])))
+            image.load()
+            return measure(root, image)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise TimelapseError(f"the live frame cannot be read ({exc})") from None
 
 
 def as_json(shift, record):

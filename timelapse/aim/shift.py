@@ -22,7 +22,7 @@ from timelapse.imagefile import decode_reduced
 WORK_WIDTH = 512  # pixels: the reduced copy's width (a 1920 image: 3.75 full pixels each)
 MIN_CONFIDENCE = 0.3  # below this a shift is not a verdict
 MIN_BRIGHTNESS = 0.08  # mean grey (0..1) below this: too dark to say
-MIN_EDGES = 0.004  # mean edge strength (0..1 of full scale per pixel) below this: featureless
+MIN_EDGES = 0.002  # mean edge strength (0..1 of full scale per pixel) below this: featureless
 EXCLUDE = 3  # reduced pixels around the highest peak left out when finding the second
 
 
@@ -121,7 +121,8 @@ def _peak_offset(values):
 
 
 def compare(image, reference):
-    """Return the Shift of Reduced ``image`` from Reduced ``reference`` (full-image pixels).
+    """Return the Shift of Reduced ``image`` from Reduced ``reference`` (in pixels of the full reference image,
+    whatever the image's own size: a live frame may be smaller).
 
     Images of different aspect ratios cannot be compared: raise ValueError.
     """
@@ -143,4 +144,4 @@ def compare(image, reference):
     confidence = 0.0 if peak <= 0 else float(np.clip(1 - max(second, 0) / peak, 0, 1))
     dy = fine_row - height if fine_row > height / 2 else fine_row
     dx = fine_col - width if fine_col > width / 2 else fine_col
-    return Shift(round(dx * image.scale, 1), round(dy * image.scale, 1), round(confidence, 3), why)
+    return Shift(round(dx * reference.scale, 1), round(dy * reference.scale, 1), round(confidence, 3), why)

@@ -12,7 +12,8 @@ checks past ``moved``, in ``.aim/last.json``:
 - a check without a verdict (too dark, too featureless, a weak match) changes nothing.
 
 Without a reference, the first daylight image becomes it. Daylight is the sun above the horizon at
-capture.location when that is set, else an image bright enough (DAYLIGHT_BRIGHTNESS).
+capture.location when that is set, else a short exposure in the image's EXIF (DAYLIGHT_EXPOSURE; a
+camera's auto exposure makes a night image bright too), else an image bright enough.
 """
 
 import datetime
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 
 EVERY = 3600.0  # seconds between checks
 EVERY_VARIABLE = "TIMELAPSE_AIM_EVERY"  # tests check more often
-DAYLIGHT_BRIGHTNESS = 0.2  # mean grey (0..1) of a daylight image, without a location
+DAYLIGHT_BRIGHTNESS = 0.2  # mean grey (0..1) of a daylight image, without a location or EXIF
+DAYLIGHT_EXPOSURE = 0.02  # seconds × gain: longer is dusk or night (an overcast noon is about 1/250 s)
 RUN = 2  # checks in a row past alerts.moved before "moved"
 
 
@@ -40,11 +42,30 @@ def check_every(environ=os.environ):
         return EVERY
 
 
+def exposure(path):
+    """Return the exposure time × analogue gain (seconds) an image's EXIF records (SPEC §16), or None."""
+    from PIL import Image
+
+    from timelapse.exif import EXIF_IFD, EXPOSURE_TIME, ISO_SPEED_RATINGS
+
+    try:
+        with Image.open(path) as image:
+            tags = image.getexif().get_ifd(EXIF_IFD)
+        seconds, iso = tags.get(EXPOSURE_TIME), tags.get(ISO_SPEED_RATINGS)
+        return float(seconds) * (float(iso) / 100 if iso else 1.0) if seconds else None
+    except Exception:  # no EXIF, a damaged block: judge by brightness
+        return None
+
+
 def is_daylight(settings, image, reduced):
-    """Return True if ``image`` (a path; ``reduced`` its aim.shift.Reduced) was taken in daylight."""
+    """Return True if ``image`` (a path; ``reduced`` its aim.shift.Reduced) was taken in daylight: the sun
+    above the horizon at capture.location; else a short exposure in its EXIF; else a bright image."""
     location = settings.capture.location
     if location is None:
-        return reduced.readable is None and reduced.brightness >= DAYLIGHT_BRIGHTNESS
+        if reduced.readable is not None:
+            return False
+        taken = exposure(image)
+        return taken <= DAYLIGHT_EXPOSURE if taken is not None else reduced.brightness >= DAYLIGHT_BRIGHTNESS
     from timelapse.sun import elevation
 
     taken = image_time(settings.storage.output_dir, image)

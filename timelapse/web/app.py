@@ -18,7 +18,7 @@ from timelapse.daemon.preview import socket_path
 from timelapse.web.auth import Guard, password_file
 from timelapse.web.base import Context
 from timelapse.web.catalog import Catalog
-from timelapse.web.handlers import days, files, live, signin, status, videos
+from timelapse.web.handlers import aim, days, files, live, signin, status, videos
 from timelapse.web.live import LiveHub
 from timelapse.web.thumbs import cache_dir
 
@@ -52,6 +52,8 @@ def make_app(settings, cache=None, hub=None):
         (r"/videos", videos.Videos, c),
         (r"/api/videos", videos.Videos, dict(c, as_json=True)),
         (r"/videos/(.*)", files.VideoFile, dict(c, root=catalog.real_root)),
+        (r"/aim/reference\.jpg", aim.AimReference, c),
+        (r"/api/aim", aim.AimApi, c),
         (r"/login", signin.Login, c),
         (r"/logout", signin.Logout, c),
     ]

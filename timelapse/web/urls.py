@@ -19,6 +19,8 @@ VIDEOS = "/videos"
 VIDEOS_JSON = "/api/videos"
 LOGIN = "/login"
 LOGOUT = "/logout"
+AIM_REFERENCE = "/aim/reference.jpg"  # the aim reference (SPEC §20)
+AIM_JSON = "/api/aim"  # the live frame's shift from it
 
 
 def image(date, name):
