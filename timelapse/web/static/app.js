@@ -162,6 +162,7 @@ function startCompare() {
         if (!response.ok) { say(answer.error || `error ${response.status}`); wait = 3000; }
         else {
           frame = answer.frame;
+          said.dataset.frame = frame;
           const where = answer.words === "in place" ? "In place" : answer.words;
           say(answer.verdict ? `${where} (dx ${answer.dx}, dy ${answer.dy} px; confidence ${answer.confidence})`
             : `No verdict: ${answer.why}`, answer.verdict && answer.words !== "in place");
