@@ -29,6 +29,7 @@ from web_bench import sign_in_and_no_daemon_figures, web_figures  # noqa: E402
 from sync_bench import sync_runs  # noqa: E402
 from exposure_bench import exposure_figures, exposure_rows  # noqa: E402
 from alerts_bench import alerts_runs  # noqa: E402
+from aim_bench import aim_figures, aim_rows  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -368,6 +369,7 @@ def table(results):
         rows.append(("alerts with MQTT: RSS, wakeups per minute", f"{alerts['mqtt_rss_mb']:.1f} MB, "
                      f"{alerts['mqtt_wakeups_per_minute']:.1f} (paho's 1 s network loop)", "< 25 MB",
                      alerts["mqtt_rss_mb"] < 25))
+    rows += aim_rows(results["aim"])
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure':<{width}}  {'measured':<34}  {'target':<24}  ok", "-" * (width + 66)]
     for name, value, target, ok in rows:
@@ -416,6 +418,8 @@ def main():
         results["exposure"] = exposure_figures(work, smoke, Run)
         print("alerts: daemon death to message, RSS, wakeups ...", flush=True)
         results["alerts"] = alerts_runs(work, *((1, 15) if smoke else (3, 60)))
+        print("aim: ms per check at 1080p, error on the shifted set ...", flush=True)
+        results["aim"] = aim_figures(work, 1 if smoke else 10)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = table(results)
