@@ -1,19 +1,17 @@
 """The aim check (SPEC §20): shifts measured within a pixel, the day's light is no move, the night no verdict,
 and `timelapse aim` with its errors."""
 
+import io
 import json
 
 import pytest
+from PIL import Image
 
 from aim_scenes import DAY, NIGHT, SHIFTS, scene, window, write_window
-from conftest import run_cli
+from conftest import requires_root, run_cli
 from timelapse import cli
 from timelapse.aim import shift as shifts
 from timelapse.aim.check import in_words
-
-import io
-
-from PIL import Image
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +167,14 @@ def test_daylight_is_the_sun_up_at_the_location_else_a_short_exposure_else_a_bri
     oslo = replace(settings, capture=replace(settings.capture, location=Location(59.91, 10.75)),
                    storage=replace(settings.storage, output_dir=str(tmp_path / "images")))
     assert not is_daylight(oslo, str(midnight), reduced(bright))  # the sun is down, however bright the image
+
+
+@requires_root
+def test_a_reference_set_by_root_belongs_to_the_owner_of_output_dir(site, capsys):
+    import os
+
+    config, images = site
+    os.chown(images, 65534, 65534)
+    assert cli.main(["--config", str(config), "aim", "--set"]) == 0
+    for path in (images / ".aim", images / ".aim/reference.jpg", images / ".aim/reference.json"):
+        assert os.stat(path).st_uid == 65534, path

@@ -65,7 +65,21 @@ def set_reference(root, image, now=None):
     now = now or datetime.datetime.now().timestamp()
     _write(folder / RECORD, {"time": image_time(root, image), "source": str(image),
                              "set": datetime.datetime.fromtimestamp(now).isoformat(timespec="seconds")})
+    _give_to_owner(root, (folder, aim_reference(root), folder / RECORD))
     return read_reference(root)
+
+
+def _give_to_owner(root, paths):
+    """Run as root (`sudo timelapse aim --set`), hand what was written to output_dir's owner, so that the
+    alerts process (user timelapse) can go on writing there."""
+    if os.geteuid() != 0:
+        return
+    owner = os.stat(root)
+    for path in paths:
+        try:
+            os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
+        except OSError:
+            pass
 
 
 def read_last(root):

@@ -96,16 +96,17 @@ def judge(settings, now, image, every=None):
     moved = settings.alerts.moved
     if moved is None:
         return False
-    root = settings.storage.output_dir
-    reference = read_reference(root)
+    root, every = settings.storage.output_dir, check_every() if every is None else every
+    reference, last = read_reference(root), read_last(root) or {}
     if reference is None:
-        _first_reference(settings, image, now)
+        if image and now - last.get("looked", 0) >= every:  # a night's images are not all decoded
+            _first_reference(settings, image, now)
+            _save(root, {"looked": now})
         return None
-    last = read_last(root) or {}
     if last.get("reference_set") != reference["set"]:  # a new reference: start over (an incident resolves)
         last = {"reference_set": reference["set"], "reference": reference["time"], "run": 0, "moved": False}
         _save(root, last)
-    elif now - last.get("checked", 0) < (check_every() if every is None else every):
+    elif now - last.get("checked", 0) < every:
         return _finding(last, moved)
     if image and image != last.get("image"):
         last = _check(settings, now, image, last, moved)
