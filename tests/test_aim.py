@@ -3,6 +3,7 @@ and `timelapse aim` with its errors."""
 
 import io
 import json
+import re
 
 import pytest
 from PIL import Image
@@ -178,3 +179,20 @@ def test_a_reference_set_by_root_belongs_to_the_owner_of_output_dir(site, capsys
     assert cli.main(["--config", str(config), "aim", "--set"]) == 0
     for path in (images / ".aim", images / ".aim/reference.jpg", images / ".aim/reference.json"):
         assert os.stat(path).st_uid == 65534, path
+
+
+def test_status_shows_where_the_picture_lies_from_the_reference(site):
+    import time
+
+    from timelapse import config as config_module
+    from timelapse.aim.watch import judge
+
+    config, images = site
+    assert cli.main(["--config", str(config), "aim", "--set", str(images / "2026/06/01/120000.jpg")]) == 0
+    settings = config_module.load(str(config))
+    assert judge(settings, time.time(), str(images / "2026/06/01/130000.jpg"), every=0) is False  # one check: no alert
+    result = run_cli("--config", config, "status")
+    line = next(line for line in result.stdout.splitlines() if line.strip().startswith("aim:"))
+    assert re.search(r"aim: +(39|40|41) px right, 2[456] px up from the reference of 2026-06-01T12:00:00", line), line
+    printed = json.loads(run_cli("--config", config, "status", "--json").stdout)
+    assert abs(printed["aim"]["dx"] - 40) <= 1 and printed["aim"]["moved"] is False
