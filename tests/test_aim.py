@@ -196,3 +196,9 @@ def test_status_shows_where_the_picture_lies_from_the_reference(site):
     assert re.search(r"aim: +(39|40|41) px right, 2[456] px up from the reference of 2026-06-01T12:00:00", line), line
     printed = json.loads(run_cli("--config", config, "status", "--json").stdout)
     assert abs(printed["aim"]["dx"] - 40) <= 1 and printed["aim"]["moved"] is False
+
+
+def test_a_live_frame_scaled_down_and_rounded_is_compared_in_full_image_pixels(big, reference):
+    frame = Image.open(io.BytesIO(window(big, -30, 20))).resize((641, 359))  # the camera's rounding, off by one
+    found = shifts.compare(shifts.reduce_image(frame, like=reference), reference)
+    assert found.verdict and abs(found.dx + 30) <= 4 and abs(found.dy - 20) <= 4, found  # 1 live px = 3 full px

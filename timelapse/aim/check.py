@@ -50,7 +50,7 @@ def measure(root, image):
     """Return (Shift, reference record) of the image at ``image`` (a path, or a PIL image) from the aim
     reference under ``root``; raise NoReference or TimelapseError (damaged image, other shape)."""
     record, reference = reference_reduced(root)
-    reduced = shifts.reduce_image(image) if hasattr(image, "convert") else readable(image)
+    reduced = shifts.reduce_image(image, like=reference) if hasattr(image, "convert") else readable(image)
     try:
         return shifts.compare(reduced, reference), record
     except ValueError as exc:

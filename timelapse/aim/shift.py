@@ -92,10 +92,16 @@ def reduce_grey(grey, full_size):
                    float(grey.mean()), float(edges.mean()), grey.shape)
 
 
-def reduce_image(image, full_size=None):
-    """Return the Reduced form of a PIL image (any mode); ``full_size`` (w, h) if it was decoded smaller."""
+def reduce_image(image, full_size=None, like=None):
+    """Return the Reduced form of a PIL image (any mode); ``full_size`` (w, h) if it was decoded smaller.
+
+    ``like``: a Reduced whose shape to take when the aspect ratios agree within 1 % (a live frame's
+    size is rounded when the camera scales it down).
+    """
     full = full_size or image.size
     height = max(1, round(WORK_WIDTH * full[1] / full[0]))
+    if like is not None and abs(like.shape[0] - height) <= max(2, height // 100):
+        height = like.shape[0]
     small = image.convert("L").resize((WORK_WIDTH, height), Image.BILINEAR)
     return reduce_grey(np.asarray(small, dtype=np.float32) / 255.0, full)
 
