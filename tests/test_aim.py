@@ -12,7 +12,7 @@ from aim_scenes import DAY, NIGHT, SHIFTS, scene, window, write_window
 from conftest import requires_root, run_cli
 from timelapse import cli
 from timelapse.aim import shift as shifts
-from timelapse.aim.check import in_words
+from timelapse.aim.words import in_words
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +116,17 @@ def test_a_dark_image_cannot_be_the_reference(site, big, tmp_path, capsys):
     assert "too dark" in capsys.readouterr().err
 
 
+def shift(dx, dy=0, verdict=True, why=None):
+    return {"dx": dx, "dy": dy, "confidence": 0.9, "verdict": verdict, "why": why}
+
+
 def test_two_checks_past_moved_are_moved_and_it_takes_half_of_it_to_be_back():
-    from timelapse.aim.shift import Shift
     from timelapse.aim.watch import step
 
     def after(*lengths):
         record = {}
         for length in lengths:
-            record = step(record, Shift(length, 0, 0.9), 20)
+            record = step(record, shift(length), 20)
         return record["moved"]
 
     assert not after(25) and after(25, 30) and not after(25, 5, 30)
@@ -131,19 +134,17 @@ def test_two_checks_past_moved_are_moved_and_it_takes_half_of_it_to_be_back():
 
 
 def test_a_check_without_a_verdict_changes_nothing():
-    from timelapse.aim.shift import Shift
     from timelapse.aim.watch import step
 
-    record = step(step({}, Shift(40, 0, 0.9), 20), Shift(40, 0, 0.9), 20)
-    dark = step(record, Shift(0, 0, 0.9, why="too dark"), 20)
+    record = step(step({}, shift(40), 20), shift(40), 20)
+    dark = step(record, shift(0, verdict=False, why="too dark"), 20)
     assert dark["moved"] and dark["run"] == 2 and not dark["verdict"]
 
 
 def test_daylight_is_the_sun_up_at_the_location_else_a_short_exposure_else_a_bright_image(big, tmp_path):
     import datetime
 
-    from timelapse import config
-    from timelapse.aim.watch import is_daylight
+    from timelapse.aim.probe import is_daylight
     from timelapse.exif import with_exif
 
     taken = datetime.datetime(2026, 6, 1, 23, 30).astimezone()
@@ -154,20 +155,18 @@ def test_daylight_is_the_sun_up_at_the_location_else_a_short_exposure_else_a_bri
     day_exposure.write_bytes(with_exif(bright, taken, exposure_time_us=2_000, analogue_gain=1.0))
     plain = tmp_path / "plain.jpg"
     plain.write_bytes(bright)
-    settings = config.defaults()
-    assert not is_daylight(settings, str(night_exposure), reduced(bright))  # bright only by auto exposure
-    assert is_daylight(settings, str(day_exposure), reduced(bright))
-    assert is_daylight(settings, str(plain), reduced(bright))
-    assert not is_daylight(settings, str(plain), reduced(window(big, 0, 0, NIGHT)))
-    midnight = tmp_path / "images/2026/06/01/233000.jpg"
+    assert not is_daylight(tmp_path, str(night_exposure), reduced(bright))  # bright only by auto exposure
+    assert is_daylight(tmp_path, str(day_exposure), reduced(bright))
+    assert is_daylight(tmp_path, str(plain), reduced(bright))
+    assert not is_daylight(tmp_path, str(plain), reduced(window(big, 0, 0, NIGHT)))
+    root = tmp_path / "images"
+    midnight, noon = root / "2026/06/01/233000.jpg", root / "2026/06/01/110000.jpg"
     midnight.parent.mkdir(parents=True)
     midnight.write_bytes(bright)
-    from dataclasses import replace
-    from timelapse.window import Location
-
-    oslo = replace(settings, capture=replace(settings.capture, location=Location(59.91, 10.75)),
-                   storage=replace(settings.storage, output_dir=str(tmp_path / "images")))
-    assert not is_daylight(oslo, str(midnight), reduced(bright))  # the sun is down, however bright the image
+    noon.write_bytes(bright)
+    oslo = (59.91, 10.75)
+    assert not is_daylight(root, str(midnight), reduced(bright), oslo)  # the sun is down, however bright the image
+    assert is_daylight(root, str(noon), reduced(bright), oslo)
 
 
 @requires_root

@@ -95,6 +95,8 @@ def test_a_planted_shift_is_one_alert_after_two_checks_and_a_new_reference_its_r
                 site.capture(dx, 0, NIGHT)
                 wait_until(lambda: read_last(str(site.images)).get("checked") != looked, 20, "a look at the night")
             time.sleep(1)
+            maps = open(f"/proc/{alerts.process.pid}/maps").read()
+            assert "numpy" not in maps and "_imaging" not in maps  # the checks ran in a child: the process stays small
     finally:
         recorder.close()
         broker.stop()

@@ -75,12 +75,3 @@ def as_json(shift, record):
     return {"dx": shift.dx, "dy": shift.dy, "confidence": shift.confidence, "reference": record["time"],
             "verdict": shift.verdict, "why": shift.why if shift.why or shift.verdict else "the match is too weak"}
 
-
-def in_words(dx, dy):
-    """Return a shift in words: "2 px left, 14 px down", or "in place" under half a pixel."""
-    parts = []
-    if round(abs(dx)) >= 1:
-        parts.append(f"{round(abs(dx))} px {'right' if dx > 0 else 'left'}")
-    if round(abs(dy)) >= 1:
-        parts.append(f"{round(abs(dy))} px {'down' if dy > 0 else 'up'}")
-    return ", ".join(parts) or "in place"

@@ -9,7 +9,8 @@ import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from timelapse.aim.check import NoReference, as_json, in_words, measure, measure_jpeg
+from timelapse.aim.check import NoReference, as_json, measure, measure_jpeg
+from timelapse.aim.words import in_words
 from timelapse.archive import aim_reference, newest_image
 from timelapse.errors import DamagedImage, TimelapseError
 from timelapse.imagefile import header_size
