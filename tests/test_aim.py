@@ -201,3 +201,15 @@ def test_a_live_frame_scaled_down_and_rounded_is_compared_in_full_image_pixels(b
     frame = Image.open(io.BytesIO(window(big, -30, 20))).resize((641, 359))  # the camera's rounding, off by one
     found = shifts.compare(shifts.reduce_image(frame, like=reference), reference)
     assert found.verdict and abs(found.dx + 30) <= 4 and abs(found.dy - 20) <= 4, found  # 1 live px = 3 full px
+
+
+def test_a_hostile_last_check_file_reads_as_no_check(site):
+    from timelapse.aim.watch import summary
+
+    config, images = site
+    assert cli.main(["--config", str(config), "aim", "--set"]) == 0
+    record = json.loads((images / ".aim/reference.json").read_text())
+    (images / ".aim/last.json").write_text(json.dumps({"reference_set": record["set"], "dx": "1e9", "dy": None,
+                                                       "checked": "soon", "run": [1], "moved": True}))
+    aim = summary(str(images))
+    assert aim["length"] is None and aim["moved"] is False

@@ -9,6 +9,7 @@ Each file is replaced atomically; a missing or damaged record reads as none.
 
 import datetime
 import json
+import math
 import os
 import shutil
 
@@ -17,6 +18,7 @@ from timelapse.storage import write_atomically
 
 RECORD = "reference.json"
 LAST = "last.json"
+NUMBERS = ("dx", "dy", "confidence", "checked", "looked", "run")  # in last.json
 
 
 def _read(path):
@@ -83,8 +85,16 @@ def _give_to_owner(root, paths):
 
 
 def read_last(root):
-    """Return the last check's record (see the module's docstring), or None."""
-    return _read(aim_dir(root) / LAST)
+    """Return the last check's record (see the module's docstring), or None. A file under output_dir may
+    hold anything: a number that is not one is left out, as if never written."""
+    record = _read(aim_dir(root) / LAST)
+    if record is None:
+        return None
+    return {key: value for key, value in record.items() if key not in NUMBERS or _is_number(value)}
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def write_last(root, record):

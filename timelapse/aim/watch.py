@@ -128,7 +128,7 @@ def summary(root):
     if reference is None:
         return None
     last = read_last(root) or {}
-    fresh = last.get("reference_set") == reference["set"] and "dx" in last
+    fresh = last.get("reference_set") == reference["set"] and "dx" in last and "dy" in last
     dx, dy = (last["dx"], last["dy"]) if fresh else (None, None)
     return {"reference": reference["time"], "dx": dx, "dy": dy,
             "length": round(math.hypot(dx, dy), 1) if fresh else None,
