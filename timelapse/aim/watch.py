@@ -73,10 +73,13 @@ def judge(settings, now, image, every=None):
                 log.info("aim: %s is the aim reference (taken %s)", image, answer["reference"]["time"])
             _save(root, {"looked": now})
         return None
-    if last.get("reference_set") != reference["set"]:  # a new reference: start over (an incident resolves)
-        last = {"reference_set": reference["set"], "reference": reference["time"], "run": 0, "moved": False}
-        _save(root, last)
-    elif now - last.get("checked", 0) < every:
+    if last.get("reference_set") != reference["set"]:
+        # A new reference: start over (an incident resolves). It was the view a moment ago: the first
+        # check against it is due a period from now.
+        _save(root, {"reference_set": reference["set"], "reference": reference["time"], "run": 0, "moved": False,
+                     "checked": now})
+        return False
+    if now - last.get("checked", 0) < every:
         return _finding(last, moved)
     if image and image != last.get("image"):
         last = _check(settings, now, image, last, moved)
