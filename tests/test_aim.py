@@ -52,6 +52,12 @@ def test_a_featureless_image_gives_no_verdict(reference):
     Image.new("RGB", (1920, 1080), (120, 130, 140)).save(out, "JPEG")
     found = shifts.compare(reduced(out.getvalue()), reference)
     assert not found.verdict and "featureless" in found.why
+    import numpy as np
+
+    noise = np.random.default_rng(0).normal(128, 3, (1080, 1920, 3))  # fog, a lens cap in daylight: only noise
+    out = io.BytesIO()
+    Image.fromarray(np.clip(noise, 0, 255).astype(np.uint8)).save(out, "JPEG")
+    assert not shifts.compare(reduced(out.getvalue()), reference).verdict
 
 
 def test_images_of_another_shape_cannot_be_compared(reference):

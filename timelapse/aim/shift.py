@@ -22,7 +22,7 @@ from timelapse.imagefile import decode_reduced
 WORK_WIDTH = 512  # pixels: the reduced copy's width (a 1920 image: 3.75 full pixels each)
 MIN_CONFIDENCE = 0.3  # below this a shift is not a verdict
 MIN_BRIGHTNESS = 0.08  # mean grey (0..1) below this: too dark to say
-MIN_EDGES = 0.002  # mean edge strength (0..1 of full scale per pixel) below this: featureless
+MIN_EDGES = 0.0003  # mean edge strength (0..1 of full scale per pixel) below this: featureless
 EXCLUDE = 3  # reduced pixels around the highest peak left out when finding the second
 
 
