@@ -114,6 +114,8 @@ def test_every_rendered_file_has_one_name_and_is_read_back_from_it(product, relp
                                      "2026/2026-11-21_2026-11-21.mp4", "2026/2026-11-21_2026-11-01.mp4",
                                      "2026/2026-W54.mp4", "2026/2026-11-21-daily.mp4", "2026/2026-11-meteors.json",
                                      "2026/2026-11-21-meteors/0.jpg", "2026/2026-11-21-meteors/../../x.jpg",
+                                     "2026/2026-W47-keogram.jpg", "project-keogram.jpg", "2026/2026-11-startrails.jpg",
+                                     "2026/2026-11-21-night-startrails.jpg", "2026/2026-11-21-night-daily.mp4",
                                      "../2026/2026-11-21.mp4", "", None])
 def test_names_rendering_never_writes_are_not_products(relpath):
     assert archive.parse_product(relpath) is None

@@ -48,11 +48,17 @@ class Days(TwinHandler):
         self.reply(days, "days.html", days=days)
 
 
-def _day(text):
+def day_images(catalog, text):
+    """Return (date, [archive.Image]) of the day named "YYYY-MM-DD" in a URL; 400 if malformed, 404 if it has
+    no images."""
     try:
-        return parse_date(text)
+        date = parse_date(text)
     except BadRequest as exc:
         raise tornado.web.HTTPError(400, reason=str(exc)) from None
+    images = catalog.day_images(date)
+    if not images:
+        raise tornado.web.HTTPError(404, reason=f"no images on {date}")
+    return date, images
 
 
 class Day(TwinHandler):
@@ -60,10 +66,7 @@ class Day(TwinHandler):
     without images, 400 for a malformed one."""
 
     def get(self, text):
-        date = _day(text)
-        images = self.ctx.catalog.day_images(date)
-        if not images:
-            raise tornado.web.HTTPError(404, reason=f"no images on {date}")
+        date, images = day_images(self.ctx.catalog, text)
         if self.as_json:  # every image; the page takes them from here
             return self.reply({"date": date.isoformat(), "images": images_json(date, images)})
         self.reply(None, "day.html", date=date, count=len(images), first=images[0].name.time,
@@ -105,10 +108,7 @@ class _Sink:
 
 class DayZip(BaseHandler):
     async def get(self, text):
-        date = _day(text)
-        images = self.ctx.catalog.day_images(date)
-        if not images:
-            raise tornado.web.HTTPError(404, reason=f"no images on {date}")
+        date, images = day_images(self.ctx.catalog, text)
         self.set_header("Content-Type", "application/zip")
         self.set_header("Content-Disposition", f'attachment; filename="timelapse-{date}.zip"')
         sink = _Sink()
