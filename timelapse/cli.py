@@ -32,6 +32,8 @@ COMMANDS = {
                 "find a night's meteor candidates; print them as JSON"),
     "settings": ("timelapse.settings.command", "settings_command",
                  "show the effective settings and where each comes from; the web layer's history"),
+    "aim": ("timelapse.aim.command", "aim_command",
+            "the shift of an image from the aim reference (has the camera moved?), or set the reference"),
 }
 
 
@@ -133,6 +135,9 @@ def build_parser():
             which.add_argument("--rollback", type=int, metavar="N", help="make version N the web layer again")
             which.add_argument("--reset", action="store_true", help="remove the web layer: the file alone applies")
             command.add_argument("--json", action="store_true", help="print it as JSON")
+        elif name == "aim":
+            command.add_argument("image", nargs="?", metavar="IMAGE", help="a JPEG (default: the latest image)")
+            command.add_argument("--set", action="store_true", help="make IMAGE (default: the latest) the aim reference")
         elif name == "cleanup":
             command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     return parser

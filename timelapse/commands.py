@@ -109,6 +109,7 @@ def status(args):
     current = seen.status or None
     if args.json:
         shown = dict(current or {}, sync=seen.sync) if seen.sync else current
+        shown = dict(shown or {}, aim=seen.aim) if seen.aim else shown
         print(json.dumps(dict(shown or {}, alerts=seen.alerts) if seen.alerts else shown, indent=1, sort_keys=True))
     else:
         from timelapse.night.sky_now import sky_now  # SPEC §19: the clear-sky figure, when the newest image is dark
@@ -119,6 +120,10 @@ def status(args):
         sky = sky_now(settings.storage.output_dir, (current or {}).get("last_image"))
         if sky["stars"] is not None:
             lines.append(f"  {'night sky:':<19}{sky['sky']} ({sky['stars']} stars)")
+        if seen.aim:
+            from timelapse.aim.watch import summary_line
+
+            lines.append(summary_line(seen.aim))
         print("\n".join(lines))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if seen.running else EXIT_NOT_RUNNING

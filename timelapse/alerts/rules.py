@@ -9,6 +9,7 @@ or None (it cannot be judged now: the state stays as it was, e.g. outside the ca
 import datetime
 from collections import namedtuple
 
+from timelapse.alerts.moved import camera_moved
 from timelapse.alerts.snapshot import epoch
 from timelapse.window import day_window
 
@@ -132,6 +133,9 @@ RULES = (
          clock_unsynchronized, "timedatectl; check the network and NTP (systemd-timesyncd)"),
     Rule("render_failed", "nightly render failed", "nightly render works again", lambda s: 0, render_failed,
          "journalctl -u timelapse-render -e; sudo -u timelapse timelapse render yesterday"),
+    Rule("camera_moved", "camera moved", "camera back in place", lambda s: 0, camera_moved,
+         "put it back with the web's Live page, compare with reference (timelapse aim shows the shift); "
+         "or keep the new view: sudo -u timelapse timelapse aim --set"),
 )
 
 BY_NAME = {rule.name: rule for rule in RULES}

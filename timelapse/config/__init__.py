@@ -96,6 +96,7 @@ class AlertsSettings:
     mqtt: object  # None or {"host", "port", "tls", "user", "topic", "homeassistant"}
     daily_report: object  # None or "HH:MM"
     name: object  # None: the host name
+    moved: object  # pixels of shift from the aim reference that are "moved"; None: off (SPEC §20)
 
 
 @dataclass(frozen=True)

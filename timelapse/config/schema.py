@@ -67,6 +67,7 @@ OPTIONS = (
     Option("alerts", "mqtt", None, alerts_keys.mqtt_channel),
     Option("alerts", "daily_report", None, alerts_keys.clock_time),
     Option("alerts", "name", None, alerts_keys.camera_name),
+    Option("alerts", "moved", 20, alerts_keys.moved_pixels),
 )
 
 SECTIONS = tuple(dict.fromkeys(option.section for option in OPTIONS))

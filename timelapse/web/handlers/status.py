@@ -45,6 +45,10 @@ def current_status(ctx, seen=None):
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
     if seen.alerts:  # each alert channel's health, as timelapse-alerts.service last wrote it
         status["alerts"] = seen.alerts
+    if seen.aim:  # the last shift from the aim reference (SPEC §20)
+        from timelapse.aim.watch import summary_text
+
+        status["aim"] = dict(seen.aim, text=summary_text(seen.aim))
     return status
 
 
@@ -93,6 +97,7 @@ class StatusCollector:
              None if "retention_paused" not in status else int(bool(status["retention_paused"]))),
         ]
         gauges += exposure_gauges(status.get("exposure")) + settings_gauges(status.get("settings"))
+        gauges += aim_gauges(status.get("aim"))
         sync = status.get("sync")
         if sync:
             gauges += [("timelapse_sync_last_success_timestamp_seconds", "when an offsite copy last succeeded",
@@ -136,6 +141,17 @@ def settings_gauges(settings):
              int(bool(settings.get("error"))))] + (
         [("timelapse_settings_version", "the web layer version in force", version)]
         if isinstance(version, int) and not isinstance(version, bool) else [])
+
+
+def aim_gauges(aim):
+    """Return (name, help, value) gauges of the last aim check (SPEC §20); none without a reference or a check."""
+    if not aim or aim.get("length") is None:
+        return []
+    return [("timelapse_aim_shift_pixels", "the last aim check's shift from the reference, pixels", aim["length"]),
+            ("timelapse_aim_shift_x_pixels", "its horizontal part, + right", aim["dx"]),
+            ("timelapse_aim_shift_y_pixels", "its vertical part, + down", aim["dy"]),
+            ("timelapse_aim_confidence", "the last aim check's confidence, 0..1", aim["confidence"]),
+            ("timelapse_aim_moved", "1 if the camera counts as moved (alerts.moved)", int(bool(aim["moved"])))]
 
 
 def metrics_registry(ctx):
