@@ -122,9 +122,9 @@ def state_document(snap, firing):
 
 def _night_sky(snap):
     """Return {"stars", "sky"} of the newest image (SPEC §19: the clear-sky figure)."""
-    from timelapse.night.sky_now import sky_now
+    from timelapse.night.sky_now import sky_in_child  # Pillow stays out of this process
 
-    return sky_now(snap.settings.storage.output_dir, snap.last_image)
+    return sky_in_child(snap.settings.storage.output_dir, snap.last_image, (snap.status or {}).get("exposure"))
 
 
 class Mqtt(Channel):
