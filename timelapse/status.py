@@ -4,7 +4,8 @@ import datetime
 import json
 import os
 
-STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "stopped")
+STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "storage_missing",
+          "stopped")
 
 
 def iso(epoch):

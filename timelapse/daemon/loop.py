@@ -121,7 +121,8 @@ class Daemon(StopAndReload):
             self.status["last_error"] = str(exc)
             code = EXIT_FAILURE
         self.notifier.send(stopping=1)
-        self.exposure.save()
+        if self.storage.away is None:  # never into the directory left underneath a missing drive
+            self.exposure.save()
         if code == EXIT_FAILURE:
             self.session.abandon()
         else:

@@ -34,7 +34,8 @@ class StatusReporter:
             "last_capture_success": None, "last_error": None, "consecutive_failures": 0,
             "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
             "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
-            "config_file": current.path, "updated": iso(now), "retention_paused": None, "exposure": None}
+            "config_file": current.path, "updated": iso(now), "retention_paused": None, "exposure": None,
+            "missing_mount": None}
 
     def update(self, **fields):
         """Record status fields; write the file and tell systemd."""
