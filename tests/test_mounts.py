@@ -8,7 +8,7 @@ import pytest
 
 from conftest import requires_root
 from daemon_harness import DaemonProcess
-from timelapse.mounts import MountWatch, deepest, fstab_points, mounted_points
+from timelapse.mounts import MountWatch, deepest, fstab_points, mount_table, mounted_points, own_filesystem
 
 
 def files_under(path):
@@ -35,6 +35,22 @@ def test_the_kernel_and_fstab_tables_are_read_with_their_escapes(tmp_path):
     assert fstab_points(fstab) == {"/media/my drive", "/mnt/nas"}
     assert deepest({"/", "/mnt", "/mnt/nas"}, "/mnt/nas/images") == "/mnt/nas"
     assert deepest({"/", "/mnt/nas"}, "/mnt/nasty/images") is None
+
+
+def test_only_another_filesystem_than_the_one_above_counts_as_output_dirs_own(tmp_path):
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text("22 1 8:2 / / rw - ext4 /dev/sda2 rw\n"
+                         "30 22 8:2 /var/lib/timelapse /var/lib/timelapse rw - ext4 /dev/sda2 rw\n"
+                         "40 22 8:17 / /media/usb rw - vfat /dev/sdb1 rw\n"
+                         "41 40 8:17 /images /media/usb/images rw - vfat /dev/sdb1 rw\n"
+                         "50 22 8:2 /srv/usb /srv/drive rw - ext4 /dev/sda2 rw\n"
+                         "60 22 8:2 /mnt/nas /mnt/nas rw - ext4 /dev/sda2 rw\n")
+    table = mount_table(mountinfo)
+    assert own_filesystem(table, "/var/lib/timelapse") is None  # systemd's bind of StateDirectory
+    assert own_filesystem(table, "/media/usb/images") == "/media/usb"  # through ReadWritePaths' bind
+    assert own_filesystem(table, "/srv/drive/images") == "/srv/drive"  # a bind of another directory
+    assert own_filesystem(table, "/srv/images") is None
+    assert "/mnt/nas" not in mounted_points(mountinfo)  # ReadWritePaths= over an unmounted share
 
 
 def test_an_fstab_mount_point_above_output_dir_that_is_not_mounted_is_missing(tmp_path):

@@ -25,13 +25,41 @@ def _unescape(field):
     return _ESCAPE.sub(lambda match: chr(int(match.group(1), 8)), field)
 
 
-def mounted_points(mountinfo=MOUNTINFO):
-    """Return the set of paths something is mounted on now (field 5 of /proc/self/mountinfo)."""
+def mount_table(mountinfo=MOUNTINFO):
+    """Return {mount point: True if it is a mount of its own} for what is mounted now.
+
+    From /proc/self/mountinfo; the last mount on a point wins (it hides those under it). A mount
+    is *not* its own when it is a directory bound onto itself (what systemd's ReadWritePaths= and
+    StateDirectory= do in a service's namespace): the same device as the mount it sits on, showing
+    exactly the directory that was there. A drive, a share, a tmpfs or a bind of another directory is.
+    """
+    mounts = {}  # mount id: (parent id, device, root, point)
     try:
         with open(mountinfo) as stream:
-            return {_unescape(line.split()[4]) for line in stream if len(line.split()) > 4}
+            for line in stream:
+                fields = line.split()
+                if len(fields) > 4:
+                    mounts[fields[0]] = (fields[1], fields[2], _unescape(fields[3]), _unescape(fields[4]))
     except OSError:
-        return set()
+        return {}
+    table = {}
+    for parent_id, device, root, point in mounts.values():
+        parent = mounts.get(parent_id)
+        self_bind = (parent is not None and parent[1] == device and point != "/"
+                     and os.path.normpath(os.path.join(parent[2], os.path.relpath(point, parent[3]))) == root)
+        table[point] = not self_bind
+    return table
+
+
+def mounted_points(mountinfo=MOUNTINFO):
+    """Return the set of paths a mount of its own (see `mount_table`) is on now."""
+    return {point for point, own in mount_table(mountinfo).items() if own}
+
+
+def own_filesystem(table, path):
+    """Return the mount point of ``path``'s own filesystem (a drive, a share; not `/`) from a
+    `mount_table`, or None; a directory bound onto itself is looked through."""
+    return deepest({point for point, own in table.items() if own}, path)
 
 
 def fstab_points(fstab=FSTAB):
@@ -95,7 +123,7 @@ class MountWatch:
 
     def wrote(self):
         """An image was written: remember output_dir's mount point (if not `/`) for later starts."""
-        point = deepest(mounted_points(self.mountinfo), self.output_dir)
+        point = own_filesystem(mount_table(self.mountinfo), self.output_dir)
         if point is None or point == self.remembered:
             return
         self.remembered = point
@@ -135,3 +163,8 @@ def memory_paths(status_file):
     if state:
         paths.append(os.path.join(state, "." + MEMORY_NAME))
     return paths
+
+
+def watch_for(settings):
+    """The `MountWatch` for ``settings`` (storage.output_dir; memory beside daemon.status_file)."""
+    return MountWatch(settings.storage.output_dir, memory_paths(settings.daemon.status_file))

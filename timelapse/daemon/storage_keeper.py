@@ -13,7 +13,7 @@ import threading
 
 from timelapse.clock import ClockWatch
 from timelapse.errors import ClockUntrusted, StorageError
-from timelapse.mounts import MountWatch, memory_paths
+from timelapse.mounts import watch_for as mount_watch
 from timelapse.retention import apply_retention
 from timelapse.status import iso
 from timelapse.storage import DiskGuard, check_output_dir, remove_stale_temporaries
@@ -26,11 +26,6 @@ def disk_guard(settings):
     """The `DiskGuard` for ``settings.storage`` (output_dir, warn and stop thresholds in percent)."""
     storage = settings.storage
     return DiskGuard(storage.output_dir, storage.warn_threshold, storage.stop_threshold)
-
-
-def mount_watch(settings):
-    """The `MountWatch` for ``settings.storage.output_dir``, remembering beside the status file."""
-    return MountWatch(settings.storage.output_dir, memory_paths(settings.daemon.status_file))
 
 
 class StorageKeeper:
