@@ -227,3 +227,9 @@ def test_a_sun_window_idles_until_sunrise_then_captures_and_idles_again_after_su
             assert local[0] <= name.replace(tzinfo=oslo) + datetime.timedelta(seconds=1) and \
                 name.replace(tzinfo=oslo) < local[1]
         assert "outside active_hours: idle until" in daemon.logs()
+
+
+def test_release_between_captures_says_camera_connected_once_not_at_every_capture(tmp_path):
+    with DaemonProcess(tmp_path, camera="release_between_captures: true", capture="interval: 1") as daemon:
+        daemon.wait_for_images(3)
+    assert daemon.logs().count("camera connected") == 1

@@ -165,8 +165,10 @@ class Daemon(StopAndReload):
             self.session.failed(exc, self.clock.boot())
             self.reporter.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
             return False
-        if not self.session.disconnected:
-            log.info("camera connected: %s", self.session.description)
+        if not self.session.disconnected:  # a reconnect is logged by session.succeeded
+            # Once at info; a camera released between captures reopens every slot (debug, SPEC §6).
+            (log.debug if self.session.announced else log.info)("camera connected: %s", self.session.description)
+            self.session.announced = True
         self.exposure.opened(self.session)
         self.reporter.update(camera=self.session.description)
         return True
