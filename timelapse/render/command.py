@@ -1,4 +1,4 @@
-"""`timelapse render` and `timelapse keogram`, and the nightly run of timelapse-render.service."""
+"""`timelapse render` and `timelapse keogram` (the nightly run of timelapse-render.service: render/nightly.py)."""
 
 import datetime
 import os
@@ -10,12 +10,11 @@ import voluptuous as vol
 
 from timelapse import config
 from timelapse.config.schedule_keys import active_hours
-from timelapse.errors import ClockUntrusted, NothingToRender, ToolMissing, UsageError
+from timelapse.errors import NothingToRender, UsageError
 from timelapse.memory import small_machine
 from timelapse.render import ffmpeg
 from timelapse.render.frames import output_size, reference_size, select
 from timelapse.render.keogram import keogram
-from timelapse.render.retention import apply_video_retention
 from timelapse.storage import write_atomically
 
 
@@ -135,36 +134,11 @@ def write_keogram(settings, day, say=print):
     return path
 
 
-def nightly(settings, say=print):
-    """What timelapse-render.service does: yesterday's video and keogram, then video retention."""
-    render, root = settings.render, settings.storage.output_dir
-    if not render.daily:
-        say("render.daily is false: no nightly video")
-        return 0
-    day = datetime.date.today() - datetime.timedelta(days=1)
-    try:
-        made = render_video(settings, day, day, say=say)
-        if render.keogram and (made or not keogram_path(root, day).exists()):
-            write_keogram(settings, day, say=say)
-    except ToolMissing as exc:
-        say(f"no nightly video: {exc}")
-    except NothingToRender as exc:
-        say(f"no nightly video: {exc}")
-    if render.retention_days:
-        try:
-            gone = apply_video_retention(root, render.retention_days, trust_clock=settings.storage.trust_clock)
-        except ClockUntrusted as exc:
-            say(f"render.retention_days: {exc}")
-            return 0
-        if gone:
-            say(f"render.retention_days: deleted {len(gone)} video(s)/keogram(s) older than "
-                f"{render.retention_days} days")
-    return 0
-
-
 def render_command(args):
     settings = config.load(args.config)
     if args.nightly:
+        from timelapse.render.nightly import nightly  # (it uses this module)
+
         return nightly(settings)
     first, last = parse_days(args.day or "yesterday")
     if args.every < 1:
