@@ -272,3 +272,14 @@ def test_without_a_status_the_newest_image_on_disk_is_the_last_good_one(tmp_path
         for name in names:
             (tmp_path / day / name).write_bytes(b"\xff\xd8")
     assert newest_image(tmp_path)[0] == str(tmp_path / "2026/06/01/120000.jpg")
+
+
+def test_the_newest_image_in_the_repeated_autumn_hour_is_the_second_pass(tmp_path):
+    # 02:45_2 (+01:00) was taken an hour after 02:45 (+02:00) and after every plain name of that hour.
+    from timelapse.alerts.snapshot import newest_image
+
+    folder = tmp_path / "2026/10/25"
+    folder.mkdir(parents=True)
+    for name in ("015900.jpg", "020000.jpg", "024500.jpg", "020000_2.jpg", "021500_2.jpg"):
+        (folder / name).write_bytes(b"\xff\xd8")
+    assert newest_image(tmp_path)[0] == str(folder / "021500_2.jpg")

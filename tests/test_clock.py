@@ -211,7 +211,7 @@ def assert_every_slot_once_in_real_order(daemon, date, planted=0):
     frames = day_frames(daemon.output, date)
     instants = [exif_instant(path).timestamp() for path, _ in frames]
     assert instants == sorted(instants), [p.name for p, _ in frames]  # the readers' order is the real one
-    catalog = [image for image, _ in Catalog(daemon.output).day_images(date)]
+    catalog = [image.name for image in Catalog(daemon.output).day_images(date)]
     assert [(i.time, i.second_pass) for i in catalog] == [
         (when.time(), path.name.endswith("_2.jpg")) for path, when in frames]
     written = instants[planted:]

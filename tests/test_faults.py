@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from timelapse.names import image_path
+from timelapse.archive import image_path
 
 from conftest import requires_root, run_cli
 from daemon_harness import DaemonProcess

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from timelapse.exif import taken_at, with_exif
-from timelapse.names import ImageName, SlotNamer, image_path, in_real_order, parse_image_name
+from timelapse.archive import ImageName, image_path, in_real_order, parse_image_name
+from timelapse.names import SlotNamer
 
 BERLIN_SUMMER = datetime.timezone(datetime.timedelta(hours=2))
 BERLIN_WINTER = datetime.timezone(datetime.timedelta(hours=1))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from timelapse.errors import StorageError
-from timelapse.names import image_path
-from timelapse.storage import (DiskGuard, DiskUsage, check_output_dir, describe_os_error,
-                               remove_stale_temporaries, write_atomically)
+from timelapse.archive import image_path
+from timelapse.storage import (DiskGuard, DiskUsage, check_output_dir, describe_os_error, remove_stale_temporaries,
+                               write_atomically)
 
 from conftest import requires_root
 

@@ -24,7 +24,7 @@ from web_harness import PASSWORD, WebServer
 
 DATA_URLS = ["/api/status", "/api/days", "/metrics", "/live.jpg", "/live.mjpg", "/images/2026/11/21/120000.jpg",
              "/thumbs/2026/11/21/120000.jpg", "/download/2026-11-21.zip", "/videos/2026/2026-11-21.mp4",
-             "/api/days/2026-11-21"]
+             "/api/days/2026-11-21", "/api/videos"]
 PAGES = ["/", "/live", "/days", "/days/2026-11-21", "/videos"]
 
 
@@ -266,8 +266,39 @@ def test_the_videos_page_works_without_a_videos_folder(tmp_path):
     try:
         status, _, body = server.get("/videos")
         assert status == 200 and b"No videos yet" in body
+        assert server.json("/api/videos") == []
+        status = server.json("/api/status")  # no status file: no last image
+        assert status["last_image_url"] is None and status["last_thumb_url"] is None
     finally:
         server.stop()
+
+
+def test_the_videos_json_lists_day_and_range_videos_with_their_keograms_and_serves_them(web):
+    folder = web.output / "videos/2025"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, size in (("2025-03-01.mp4", 3000), ("2025-03-01-keogram.jpg", 10), ("2025-03-02.mp4", 2000),
+                       ("2025-02-01_2025-02-28.mp4", 5000), (".2025-03-03.mp4.99.tmp", 1), ("notes.mp4", 1)):
+        (folder / name).write_bytes(b"v" * size)
+    videos = [v for v in web.json("/api/videos") if v["period"].startswith("2025-")]
+    assert videos == [
+        {"kind": "day", "period": "2025-03-02", "daily": False, "url": "/videos/2025/2025-03-02.mp4", "poster": None,
+         "frames": None, "bytes": 2000, "seconds": None},
+        {"kind": "day", "period": "2025-03-01", "daily": False, "url": "/videos/2025/2025-03-01.mp4",
+         "poster": "/videos/2025/2025-03-01-keogram.jpg", "frames": None, "bytes": 3000, "seconds": None},
+        {"kind": "range", "period": "2025-02-01_2025-02-28", "daily": False,
+         "url": "/videos/2025/2025-02-01_2025-02-28.mp4", "poster": None, "frames": None, "bytes": 5000,
+         "seconds": None}]
+    for video in videos:  # every URL it gives is served, the range video's too
+        assert web.get(video["url"])[0] == 200 and (video["poster"] is None or web.get(video["poster"])[0] == 200)
+    page = web.get("/videos")[2].decode()
+    assert all(f'src="{video["url"]}"' in page for video in videos) and "/videos/2025/2025-03-01-keogram.jpg" in page
+
+
+def test_the_status_json_gives_the_last_images_url_and_thumbnail(web):
+    status = web.json("/api/status")
+    relative = Path(status["last_image"]).relative_to(web.output).as_posix()
+    assert status["last_image_url"] == f"/images/{relative}" and status["last_thumb_url"] == f"/thumbs/{relative}"
+    assert web.get(status["last_image_url"])[0] == 200 and web.get(status["last_thumb_url"])[0] == 200
 
 
 def captures_and_gaps(daemon, since):

@@ -1,66 +1,14 @@
-"""Image names in a day directory, and the order of a day by its real instants (SPEC §6 Naming).
+"""The name of each slot's image, seeing local time repeat (SPEC §6 Naming).
 
-An image is ``HHMMSS.jpg`` in the machine's local time at its slot. When local time repeats (the
-clocks go back at the end of DST, or the machine's zone moves west), the second pass is written
-as ``HHMMSS_2.jpg``: no slot is lost and nothing is overwritten. Every reader of a day lists it
-with ``parse_image_name`` and orders it with ``in_real_order``: names only, nothing decoded.
+An image is ``HHMMSS.jpg`` in the machine's local time at its slot; the second pass of a
+repeated local time (the clocks go back at the end of DST, or the machine's zone moves west)
+is ``HHMMSS_2.jpg``, so that no slot is lost and nothing is overwritten. Where those names
+live and how a day is read back in real-instant order is timelapse.archive's.
 """
 
-import datetime
-import re
-from collections import namedtuple
 from pathlib import Path
 
-IMAGE_NAME = re.compile(r"(\d{2})(\d{2})(\d{2})(_2)?\.jpg")  # whole names only (fullmatch)
-SECOND_PASS = "_2"
-
-ImageName = namedtuple("ImageName", "time second_pass")  # datetime.time, bool
-
-
-def parse_image_name(name):
-    """Return ImageName for "HHMMSS.jpg" or "HHMMSS_2.jpg" (a real time of day), else None."""
-    match = IMAGE_NAME.fullmatch(name or "")
-    if not match:
-        return None
-    try:
-        return ImageName(datetime.time(*map(int, match.groups()[:3])), bool(match.group(4)))
-    except ValueError:
-        return None
-
-
-def image_file_name(time, second_pass=False):
-    """Return "HHMMSS.jpg", or "HHMMSS_2.jpg" for the second pass of a repeated local time."""
-    return f"{time:%H%M%S}{SECOND_PASS if second_pass else ''}.jpg"
-
-
-def image_path(root, when, second_pass=False):
-    """Return root/YYYY/MM/DD/HHMMSS.jpg (or ..._2.jpg) for a local datetime."""
-    return Path(root, f"{when:%Y}", f"{when:%m}", f"{when:%d}", image_file_name(when, second_pass))
-
-
-def in_real_order(items, image=lambda item: item):
-    """Return one day's ``items`` sorted by the instant they were taken, from their names alone.
-
-    ``image(item)`` gives an item's ImageName. Without ``_2`` names this is the order of the
-    times. With them: every plain image up to the end of the last repeated hour that was
-    taken in the first pass comes first, then the second pass (``_2``), then the rest, so the
-    repeated hour plays once and then again, never interleaved. Exact for every DST rule in
-    use (the repeated span ends on a whole hour); after a change of time zone west, plain
-    images of the second pass whose name was free (another minute grid) stay among the first.
-    """
-    items = list(items)
-    repeated = [image(item).time for item in items if image(item).second_pass]
-    if not repeated:
-        return sorted(items, key=lambda item: image(item))
-    last_hour = max(repeated).hour
-
-    def key(item):
-        name = image(item)
-        if name.second_pass:
-            return 1, name.time
-        return (0 if name.time.hour <= last_hour else 2), name.time
-
-    return sorted(items, key=key)
+from timelapse.archive import image_path
 
 
 def recorded_offset(path):

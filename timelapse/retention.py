@@ -7,10 +7,9 @@ import os
 from collections import namedtuple
 from pathlib import Path
 
+from timelapse.archive import day_dirs, day_entries
 from timelapse.clock import retention_paused
 from timelapse.errors import ClockUntrusted
-from timelapse.names import parse_image_name
-from timelapse.storage import TEMP_PATTERN, day_dirs
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +29,21 @@ def inspect_day(path):
     """Return (files, bytes, reason); reason is None when the directory holds only our images."""
     files = size = 0
     try:
-        entries = list(os.scandir(path))
+        entries = day_entries(path, sizes=True)
     except OSError as exc:
         return 0, 0, f"cannot read it: {exc.strerror}"
     for entry in entries:
-        if not (parse_image_name(entry.name) or TEMP_PATTERN.match(entry.name)):
+        if not (entry.image or entry.pid is not None):
             return files, size, f"it holds '{entry.name}', which is not a timelapse image"
-        if not entry.is_file(follow_symlinks=False):
+        if not entry.regular:
             return files, size, f"'{entry.name}' is not a regular file"
         files += 1
-        size += entry.stat(follow_symlinks=False).st_size
+        size += entry.size
     return files, size, None
 
 
 def _delete_day(path):
-    for entry in os.scandir(path):
+    for entry in day_entries(path):
         os.unlink(entry.path)
     os.rmdir(path)
     for parent in (path.parent, path.parent.parent):  # empty month, then empty year

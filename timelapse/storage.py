@@ -1,19 +1,14 @@
 """Where images go and how they get there: date paths, atomic writes, the disk guard."""
 
-import datetime
 import errno
 import os
-import re
 from collections import namedtuple
 from pathlib import Path
 
+from timelapse.archive import day_dirs, day_entries
 from timelapse.errors import StorageError
 
-# A hidden temporary beside its final name: ".HHMMSS.jpg.<pid>.tmp" (or ".HHMMSS_2.jpg..."). Hidden,
-# so that `ffmpeg -pattern_type glob -i '*.jpg'` never sees a half-written frame.
-TEMP_PATTERN = re.compile(r"^\.\d{6}(?:_2)?\.jpg\.(\d+)\.tmp$")
 DiskUsage = namedtuple("DiskUsage", "percent free_bytes")
-Day = namedtuple("Day", "date path")
 SYSTEMD_HINT = ("the service may write only to /var/lib/timelapse; allow this path with "
                 "`systemctl edit timelapse` and the lines [Service] / ReadWritePaths={path}")
 
@@ -83,44 +78,18 @@ def _remove_quietly(path):
 
 
 def remove_stale_temporaries(root, keep_pid=None):
-    """Delete temporaries left by a crash anywhere under ``root``; return how many."""
+    """Delete temporaries left by a crash in every day directory under ``root``; return how many."""
     removed = 0
     for day in day_dirs(root):
         try:
-            entries = list(os.scandir(day.path))
+            entries = day_entries(day.path)
         except OSError:
             continue
         for entry in entries:
-            match = TEMP_PATTERN.match(entry.name)
-            if match and int(match.group(1)) != keep_pid and entry.is_file(follow_symlinks=False):
+            if entry.pid is not None and entry.pid != keep_pid and entry.regular:
                 _remove_quietly(entry.path)
                 removed += 1
     return removed
-
-
-def day_dirs(root):
-    """Yield Day(date, path) for every YYYY/MM/DD directory under ``root``, oldest first.
-
-    Lists only the year, month and day levels (never the images), lazily, so a caller
-    that stops early reads no further; skips symlinks and names that are not real dates.
-    """
-    for year, year_path in _numbered_subdirs(root, 4):
-        for month, month_path in _numbered_subdirs(year_path, 2):
-            for day, day_path in _numbered_subdirs(month_path, 2):
-                try:
-                    yield Day(datetime.date(year, month, day), day_path)
-                except ValueError:
-                    continue
-
-
-def _numbered_subdirs(parent, digits):
-    """Return sorted (number, path) of real (not symlinked) subdirectories named by ``digits`` digits."""
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return []
-    return sorted((int(e.name), Path(e.path)) for e in entries
-                  if len(e.name) == digits and e.name.isdigit() and e.is_dir(follow_symlinks=False))
 
 
 def disk_usage(path):

@@ -9,9 +9,10 @@ import os
 from collections import deque
 from dataclasses import dataclass, field
 
+from timelapse import archive
 from timelapse import status as status_file
 from timelapse.alerts import units
-from timelapse.storage import day_dirs, disk_usage
+from timelapse.storage import disk_usage
 
 DAEMON_UNIT = "timelapse.service"
 RENDER_UNIT = "timelapse-render.service"
@@ -45,16 +46,15 @@ class Snapshot:
 
 
 def newest_image(root):
-    """Return (path, mtime) of the newest image under ``root``, or (None, None); lists directories only
-    back to the newest day that has one (done only when the status names none)."""
-    for day in reversed(list(day_dirs(root))):
+    """Return (path, mtime) of the image taken last under ``root`` (real-instant order: the second pass of
+    a repeated hour is newer), or (None, None); lists directories only back to the newest day that has
+    one (done only when the status names none)."""
+    newest = archive.newest_image(root)
+    if newest is not None:
         try:
-            names = sorted(name for name in os.listdir(day.path) if name.endswith(".jpg") and name[0] != ".")
-            if names:
-                path = os.path.join(day.path, names[-1])
-                return path, os.stat(path).st_mtime
+            return str(newest[1].path), os.stat(newest[1].path).st_mtime
         except OSError:
-            continue
+            pass
     return None, None
 
 

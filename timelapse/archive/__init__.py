@@ -16,13 +16,26 @@ image. A day is read only by ``images.day_entries``/``day_images``, in real-inst
 
 from pathlib import Path
 
-from timelapse.archive.images import (  # noqa: F401 (the API)
+from timelapse.archive.images import (
     IMAGE_NAME, SECOND_PASS, TEMP_PATTERN, Day, Entry, Image, ImageName, day_dir, day_dirs, day_entries, day_images,
     day_relpath, image_file, image_file_name, image_path, in_real_order, locate_image, newest_image,
     parse_image_name, parse_image_relpath)
-from timelapse.archive.videos import (  # noqa: F401 (the API)
+from timelapse.archive.videos import (
     KINDS, VIDEOS, WHATS, Period, Product, keogram_path, parse_product, product_path, product_relpath, products,
     sidecar_path, video_path)
+
+__all__ = [
+    # images.py: the days
+    "IMAGE_NAME", "SECOND_PASS", "TEMP_PATTERN", "Day", "Entry", "Image", "ImageName", "day_dir", "day_dirs",
+    "day_entries", "day_images", "day_relpath", "image_file", "image_file_name", "image_path", "in_real_order",
+    "locate_image", "newest_image", "parse_image_name", "parse_image_relpath",
+    # videos.py: what rendering makes
+    "KINDS", "VIDEOS", "WHATS", "Period", "Product", "keogram_path", "parse_product", "product_path",
+    "product_relpath", "products", "sidecar_path", "video_path",
+    # here: the hidden state beside them
+    "SYNC_DIR", "ALERTS_DIR", "EXPOSURE_FILE", "AIM_DIR", "sync_dir", "alerts_dir", "exposure_file", "aim_dir",
+    "aim_reference",
+]
 
 SYNC_DIR = ".sync"
 ALERTS_DIR = ".alerts"

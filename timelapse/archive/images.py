@@ -160,7 +160,7 @@ def day_images(root, date, sizes=False):
     """
     folder = day_dir(root, date)
     real = os.path.realpath(folder)
-    if os.path.realpath(root) not in Path(real).parents:
+    if Path(os.path.realpath(root)) not in Path(real).parents:
         return []
     try:
         entries = day_entries(real, sizes)

@@ -26,7 +26,12 @@ VIDEOS = "videos"
 KINDS = ("day", "range", "week", "month", "project", "night")
 WHATS = ("video", "keogram", "sidecar", "startrails", "meteors", "meteor")
 _SUFFIX = {"video": ".mp4", "keogram": "-keogram.jpg", "sidecar": ".json", "startrails": "-startrails.jpg",
-           "meteors": "-meteors.json"}
+           "meteors": "-meteors.json"}  # "meteor": -meteors/N.jpg
+_WHAT_OF_SUFFIX = {suffix: what for what, suffix in _SUFFIX.items()}
+_WHATS_OF = {"day": {"video", "keogram", "sidecar"}, "range": {"video", "keogram", "sidecar"},
+             "week": {"video", "sidecar"}, "month": {"video", "sidecar"}, "project": {"video", "sidecar"},
+             "night": {"video", "keogram", "sidecar", "startrails", "meteors", "meteor"}}  # what each kind has
+_DAILY = ("week", "month", "project")  # the kinds with a daily-frame variant of their video (and its sidecar)
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _NAME = re.compile(
     rf"(?:(?P<first>{_DATE})(?:_(?P<last>{_DATE}))?(?P<night>-night)?|(?P<week>\d{{4}}-W\d{{2}})"
@@ -125,37 +130,33 @@ def sidecar_path(root, period, daily=False):
 def parse_product(relpath):
     """Return the Product at ``relpath`` relative to videos/ ("2026/2026-11-21.mp4", "project.mp4"), or
     None if it is no name rendering writes (a wrong year folder, an impossible date, a hidden temporary)."""
-    name = (relpath or "").partition("/")[2] if "/" in (relpath or "") else relpath or ""
-    match = _NAME.fullmatch(name)
+    relpath = relpath or ""
+    match = _NAME.fullmatch(relpath.partition("/")[2] if "/" in relpath else relpath)
     if not match:
         return None
     groups = match.groupdict()
-    what = {".mp4": "video", "-keogram.jpg": "keogram", ".json": "sidecar", "-startrails.jpg": "startrails",
-            "-meteors.json": "meteors"}.get(groups["what"], "meteor")
+    what = _WHAT_OF_SUFFIX.get(groups["what"], "meteor")
     try:
         period = _period(groups, what)
-    except ValueError:
+    except ValueError:  # an impossible date
         return None
     daily = bool(groups["daily"])
-    if period is None or (daily and (period.kind not in ("week", "month", "project") or what not in ("video", "sidecar"))):
+    if what not in _WHATS_OF[period.kind] or (daily and not (period.kind in _DAILY and what in ("video", "sidecar"))):
+        return None
+    if period.kind == "range" and not period.first < period.last:
         return None
     product = Product(period, what, daily, int(groups["number"]) if groups["number"] else None)
     return product if product_relpath(product) == f"{VIDEOS}/{relpath}" else None  # one spelling per product
 
 
 def _period(groups, what):
-    """Return the Period that the name's groups spell (None for a combination never written); raise ValueError
-    for an impossible date."""
+    """Return the Period that a name's groups spell; raise ValueError for an impossible date."""
     if groups["first"]:
         first = datetime.date.fromisoformat(groups["first"])
         if groups["last"]:
-            last = datetime.date.fromisoformat(groups["last"])
-            return Period("range", first, last) if first < last and what in ("video", "keogram", "sidecar") else None
-        if groups["night"] or what in ("startrails", "meteors", "meteor"):
-            return Period.night(first) if groups["night"] or what != "keogram" else None
-        return Period.day(first) if what in ("video", "keogram", "sidecar") else None
-    if what not in ("video", "sidecar"):
-        return None
+            return Period("range", first, datetime.date.fromisoformat(groups["last"]))
+        night = groups["night"] or what in ("startrails", "meteors", "meteor")
+        return Period.night(first) if night else Period.day(first)
     if groups["week"]:
         year, week = groups["week"].split("-W")
         return Period.week(datetime.date.fromisocalendar(int(year), int(week), 1))

@@ -19,8 +19,8 @@ import logging
 import math
 import time
 from dataclasses import replace
-from pathlib import Path
 
+from timelapse.archive import exposure_file
 from timelapse.errors import CameraError, ConfigError, StorageError
 from timelapse.exposure.controller import (FREE_CAPTURES, Limits, Measurement, State, controls, next_state, split,
                                           white_balance)
@@ -28,7 +28,6 @@ from timelapse.storage import write_atomically
 
 log = logging.getLogger("timelapse")
 
-STATE_FILE = ".exposure.json"
 STATE_MAX_AGE = 3600  # seconds: an older state says nothing about the light now
 SAVE_EVERY = 60  # seconds between state writes (the card is written once per image, not twice)
 INTERVAL_MARGIN = 0.5  # seconds the shutter must leave of the interval (SPEC §16)
@@ -53,7 +52,7 @@ class ExposureRamp:
 
     @property
     def path(self):
-        return Path(self.settings.storage.output_dir) / STATE_FILE
+        return exposure_file(self.settings.storage.output_dir)
 
     def _once(self, key, message, *args):
         if key not in self._said:

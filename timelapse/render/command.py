@@ -9,6 +9,7 @@ from pathlib import Path
 import voluptuous as vol
 
 from timelapse import config
+from timelapse.archive import Period, keogram_path, video_path
 from timelapse.config.schedule_keys import active_hours
 from timelapse.errors import NothingToRender, UsageError
 from timelapse.memory import small_machine
@@ -55,16 +56,6 @@ def dates_of(first, last):
     return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def video_path(root, first, last):
-    """Return output_dir/videos/YYYY/YYYY-MM-DD.mp4 (a range: FROM_TO.mp4)."""
-    name = f"{first}.mp4" if first == last else f"{first}_{last}.mp4"
-    return Path(root, "videos", f"{first:%Y}", name)
-
-
-def keogram_path(root, day):
-    return Path(root, "videos", f"{day:%Y}", f"{day}-keogram.jpg")
-
-
 def up_to_date(output, frames):
     """Return True if ``output`` is newer than every frame (a late image makes it stale)."""
     try:
@@ -90,7 +81,7 @@ def render_video(settings, first, last, between=None, every=1, fps=None, height=
     span = str(first) if first == last else f"{first}..{last}"
     if not frames:
         raise NothingToRender(f"no images to render for {span} in {root}")
-    output = Path(output) if output else video_path(root, first, last)
+    output = Path(output) if output else video_path(root, Period.days(first, last))
     if not force and up_to_date(output, frames):
         say(f"{output} is up to date ({len(frames)} frames; --force renders it again)")
         return None
@@ -123,7 +114,7 @@ def write_keogram(settings, day, say=print):
     _warn_skipped(selection.skipped)
     if not selection.frames:
         raise NothingToRender(f"no images for a keogram of {day} in {root}")
-    path = keogram_path(root, day)
+    path = keogram_path(root, Period.day(day))
     damaged = []
     data, columns = keogram([frame.path for frame in selection.frames], skipped=damaged)
     _warn_skipped(damaged)

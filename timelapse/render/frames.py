@@ -7,12 +7,10 @@ Nothing is decoded; a frame whose body is broken is dropped by ffmpeg's decoder 
 """
 
 import datetime
-import os
 from collections import Counter, namedtuple
-from pathlib import Path
 
+from timelapse.archive import day_images
 from timelapse.imagefile import DamagedImage, header_size, quick_check
-from timelapse.names import in_real_order, parse_image_name
 
 Frame = namedtuple("Frame", "path when size")  # size: (width, height)
 Selection = namedtuple("Selection", "frames skipped")  # skipped: [(path, why)]
@@ -20,14 +18,9 @@ Selection = namedtuple("Selection", "frames skipped")  # skipped: [(path, why)]
 
 def day_frames(root, date):
     """Return [(path, local datetime)] for a day's images in the order they were taken ([] if there is no
-    such day): a repeated hour (HHMMSS_2.jpg, names.in_real_order) plays once and then again."""
-    folder = Path(root, f"{date:%Y}", f"{date:%m}", f"{date:%d}")
-    try:
-        images = [(entry.name, image) for entry in os.scandir(folder) if (image := parse_image_name(entry.name))]
-    except OSError:
-        return []
-    return [(folder / name, datetime.datetime.combine(date, image.time).replace(fold=int(image.second_pass)))
-            for name, image in in_real_order(images, lambda item: item[1])]
+    such day): a repeated hour (HHMMSS_2.jpg, archive.in_real_order) plays once and then again."""
+    return [(image.path, datetime.datetime.combine(date, image.name.time).replace(fold=int(image.name.second_pass)))
+            for image in day_images(root, date)]
 
 
 def in_between(when, between):

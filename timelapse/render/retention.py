@@ -1,43 +1,26 @@
 """Delete rendered videos and keograms older than render.retention_days, and nothing else.
 
-Only names this package writes are considered (videos/YYYY/YYYY-MM-DD.mp4, its -keogram.jpg,
-and FROM_TO.mp4 ranges, dated by their last day); images are never touched, and image
+Only names this package writes are considered (timelapse.archive: videos/YYYY/YYYY-MM-DD.mp4, its
+-keogram.jpg, and FROM_TO.mp4 ranges, dated by their last day); images are never touched, and image
 retention never touches videos/.
 """
 
 import datetime
-import os
-import re
-from pathlib import Path
 
+from timelapse.archive import products
 from timelapse.clock import retention_paused
 from timelapse.errors import ClockUntrusted
 
-_NAME = re.compile(r"^(?:\d{4}-\d{2}-\d{2}_)?(\d{4}-\d{2}-\d{2})(?:\.mp4|-keogram\.jpg)$")
+KEPT_BY_AGE = {("day", "video"), ("day", "keogram"), ("range", "video"), ("range", "keogram")}  # (kind, what)
 
 
 def videos_older_than(root, days, today=None):
-    """Return the rendered files under root/videos dated more than ``days`` days before today."""
+    """Return the paths of day and range videos and keograms under root/videos whose last day is more than
+    ``days`` days before today, oldest year first."""
     today = today or datetime.date.today()
     cutoff = today - datetime.timedelta(days=days)
-    found = []
-    videos = Path(root, "videos")
-    try:
-        years = sorted(entry for entry in os.scandir(videos) if entry.name.isdigit() and entry.is_dir(
-            follow_symlinks=False))
-    except OSError:
-        return []
-    for year in years:
-        for entry in sorted(os.scandir(year.path), key=lambda e: e.name):
-            match = _NAME.match(entry.name)
-            if match and entry.is_file(follow_symlinks=False):
-                try:
-                    dated = datetime.date.fromisoformat(match.group(1))
-                except ValueError:
-                    continue
-                if dated < cutoff:
-                    found.append(Path(entry.path))
-    return found
+    return [path for product, path in products(root)
+            if (product.period.kind, product.what) in KEPT_BY_AGE and product.period.last < cutoff]
 
 
 def apply_video_retention(root, days, today=None, dry_run=False, trust_clock=False):

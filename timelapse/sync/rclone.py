@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from timelapse.archive import VIDEOS, day_relpath
 from timelapse.errors import ConfigError, require_program
 
 # A vanished remote must not keep a run alive for ten minutes (rclone 1.60's defaults): one
@@ -69,8 +70,8 @@ def filter_rules(days):
     rclone never even lists a day that is not named here.
     """
     rules = ["- .*", "- .*/**"]
-    rules += [f"+ /{day.date:%Y/%m/%d}/*.jpg" for day in days]
-    rules += ["+ /videos/**", "- *"]
+    rules += [f"+ /{day_relpath(day.date)}/*.jpg" for day in days]
+    rules += [f"+ /{VIDEOS}/**", "- *"]
     return "\n".join(rules) + "\n"
 
 

@@ -13,13 +13,8 @@ import json
 import os
 from pathlib import Path
 
-from timelapse.storage import day_dirs, write_atomically
-
-STATE_DIR = ".sync"
-
-
-def _state_dir(root):
-    return Path(root, STATE_DIR)
+from timelapse.archive import day_dirs, sync_dir
+from timelapse.storage import write_atomically
 
 
 def _read(path, default):
@@ -53,8 +48,8 @@ class SyncState:
 
     def __init__(self, root):
         self.root = Path(root)
-        self.days = _read(_state_dir(root) / "days.json", {})
-        self.last_run = _read(_state_dir(root) / "last-run.json", {})
+        self.days = _read(sync_dir(root) / "days.json", {})
+        self.last_run = _read(sync_dir(root) / "last-run.json", {})
 
     def is_copied(self, day):
         """Return True if ``day`` (a storage.Day) was copied completely and has not changed since."""
@@ -86,7 +81,7 @@ class SyncState:
                 self.days[day.date.isoformat()] = {"started": started, "mtime_ns": mtime_ns}
         known = {day.date.isoformat() for day in day_dirs(self.root)}
         self.days = {date: record for date, record in self.days.items() if date in known}  # retention deleted
-        _write(_state_dir(self.root) / "days.json", self.days)
+        _write(sync_dir(self.root) / "days.json", self.days)
 
     def save_run(self, outcome):
         """Record a run's outcome ({"started", "finished", "ok", "files", "bytes", "error", ...})."""
@@ -95,7 +90,7 @@ class SyncState:
         if outcome.get("ok"):
             record["last_success"] = outcome["finished"]
         self.last_run = record
-        _write(_state_dir(self.root) / "last-run.json", record)
+        _write(sync_dir(self.root) / "last-run.json", record)
 
 
 def summary(root, today=None):

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import tornado.web
 
+from timelapse.web import urls
 from timelapse.web.auth import Busy
 
 SESSION = "timelapse_session"
@@ -76,7 +77,7 @@ class AuthMixin:
             except Busy as exc:
                 return self.refuse_busy(exc)
         if self.page:
-            self.redirect("/login?next=" + quote(self.request.uri, safe="/?=&"))
+            self.redirect(urls.LOGIN + "?next=" + quote(self.request.uri, safe="/?=&"))
         elif waiting:
             self.set_status(429)
             self.set_header("Retry-After", str(waiting))
@@ -115,7 +116,7 @@ class AuthMixin:
         from timelapse import __version__
 
         self.render(template, open_access=self.ctx.open_access, signed_in=self.current_user in ("session", "basic"),
-                    version=__version__, **values)
+                    version=__version__, urls=urls, **values)
 
 
 class BaseHandler(AuthMixin, tornado.web.RequestHandler):
@@ -127,3 +128,21 @@ class BaseHandler(AuthMixin, tornado.web.RequestHandler):
         self.set_header("Referrer-Policy", "same-origin")
         self.set_header("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; media-src 'self'; "
                                                    "style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+
+
+class TwinHandler(BaseHandler):
+    """A resource served as an HTML page and as its JSON twin by one handler (Datasette's way): the route
+    passes ``as_json=True`` for the JSON URL. The page signs in through the form, the JSON through Basic."""
+
+    def initialize(self, ctx, as_json=False):
+        super().initialize(ctx)
+        self.as_json = as_json
+        self.page = not as_json
+
+    def reply(self, data, template=None, **values):
+        """Write ``data`` as JSON (never cached), or render ``template`` with ``values`` for the page."""
+        if not self.as_json:
+            return self.render_page(template, **values)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write(json.dumps(data))

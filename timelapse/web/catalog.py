@@ -11,11 +11,11 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
-from timelapse.names import image_file_name, in_real_order, parse_image_name
-from timelapse.storage import day_dirs
+from timelapse import archive
 from timelapse.errors import BadRequest
 
 DaySummary = namedtuple("DaySummary", "date count first last bytes")  # first, last: datetime.time
+Video = namedtuple("Video", "product path bytes poster")  # archive.Product, Path, int, keogram's Product or None
 DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
@@ -30,21 +30,25 @@ def parse_date(text):
         raise BadRequest(f"no such day: {text!r}") from None
 
 
-def parse_image(year, month, day, name):
-    """Return (date, names.ImageName) from URL parts YYYY, MM, DD, HHMMSS.jpg (or HHMMSS_2.jpg, the
-    second pass of a repeated hour); raise BadRequest if malformed."""
-    image = parse_image_name(name)
-    if not (image and re.fullmatch(r"\d{4}", year or "") and re.fullmatch(r"\d{2}", month or "")
-            and re.fullmatch(r"\d{2}", day or "")):
-        raise BadRequest("expected /YYYY/MM/DD/HHMMSS.jpg or HHMMSS_2.jpg")
+def parse_image(relpath):
+    """Return (date, archive.ImageName) from the URL part YYYY/MM/DD/HHMMSS.jpg (or HHMMSS_2.jpg, the second
+    pass of a repeated hour); raise BadRequest if malformed."""
     try:
-        return datetime.date(int(year), int(month), int(day)), image
-    except ValueError:
-        raise BadRequest("no such day or time") from None
+        return archive.parse_image_relpath(relpath)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def parse_product(relpath):
+    """Return the archive.Product named by the URL part after /videos/; raise BadRequest if it names none."""
+    product = archive.parse_product(relpath)
+    if product is None:
+        raise BadRequest("expected /videos/YYYY/YYYY-MM-DD.mp4, -keogram.jpg or another rendered file's name")
+    return product
 
 
 class Catalog:
-    """The images and videos under ``root`` (output_dir), read-only."""
+    """The images and videos under ``root`` (output_dir), read-only, through timelapse.archive."""
 
     def __init__(self, root):
         self.root = Path(root)
@@ -58,32 +62,17 @@ class Catalog:
             return None
         return real
 
-    def day_dir(self, date):
-        return self.root / f"{date:%Y}" / f"{date:%m}" / f"{date:%d}"
-
     def image_path(self, date, image):
-        """Return the file of ``image`` (names.ImageName), or None if there is none (or it would lead outside output_dir)."""
-        return self.inside(self.day_dir(date) / image_file_name(*image))
+        """Return the file of ``image`` (archive.ImageName), or None if there is none (or it would lead outside
+        output_dir)."""
+        return self.inside(archive.image_file(self.root, date, image))
 
     def day_images(self, date):
-        """Return [(names.ImageName, size)] of a day's images in the order they were taken; [] for no such day."""
-        folder = self.day_dir(date)
-        real = Path(os.path.realpath(folder))
-        if self.real_root not in real.parents:
-            return []
-        images = []
-        try:
-            with os.scandir(real) as entries:
-                for entry in entries:
-                    image = parse_image_name(entry.name)
-                    if image and entry.is_file(follow_symlinks=False):
-                        images.append((image, entry.stat(follow_symlinks=False).st_size))
-        except OSError:
-            return []
-        return in_real_order(images, lambda item: item[0])
+        """Return [archive.Image] of a day's images (with sizes) in the order they were taken; [] for no such day."""
+        return archive.day_images(self.root, date, sizes=True)
 
     def summary(self, day):
-        """Return the DaySummary of a storage.Day, from the cache while its directory is unchanged."""
+        """Return the DaySummary of an archive.Day, from the cache while its directory is unchanged."""
         try:
             mtime = os.stat(day.path).st_mtime_ns
         except OSError:
@@ -92,37 +81,29 @@ class Catalog:
         if cached and cached[0] == mtime:
             return cached[1]
         images = self.day_images(day.date)
-        summary = DaySummary(day.date, len(images), images[0][0].time if images else None,
-                             images[-1][0].time if images else None, sum(size for _, size in images))
+        summary = DaySummary(day.date, len(images), images[0].name.time if images else None,
+                             images[-1].name.time if images else None, sum(image.size for image in images))
         self._days[day.date] = (mtime, summary)
         return summary
 
     def days(self):
         """Return the DaySummary of every day with images, newest first."""
-        found = [self.summary(day) for day in day_dirs(self.root)]
+        found = [self.summary(day) for day in archive.day_dirs(self.root)]
         return [day for day in reversed(found) if day and day.count]
 
-    def video(self, date, suffix=".mp4"):
-        """Return the rendered video (or "-keogram.jpg") of ``date``, or None."""
-        return self.inside(self.root / "videos" / f"{date:%Y}" / f"{date}{suffix}")
+    def product(self, product):
+        """Return the file of an archive.Product (a video, a keogram...), or None."""
+        return self.inside(archive.product_path(self.root, product))
 
     def videos(self):
-        """Return [(name, path, size, keogram path or None)] of rendered videos, newest first; [] without videos/."""
-        found = []
-        videos = self.root / "videos"
-        try:
-            years = sorted((e.name for e in os.scandir(videos) if e.name.isdigit() and e.is_dir()), reverse=True)
-        except OSError:
-            return []
-        for year in years:
-            try:
-                names = sorted((e.name for e in os.scandir(videos / year)
-                                if e.name.endswith(".mp4") and not e.name.startswith(".")), reverse=True)
-            except OSError:
-                continue
-            for name in names:
-                path = self.inside(videos / year / name)
-                if path:
-                    keogram = self.inside(videos / year / name.replace(".mp4", "-keogram.jpg"))
-                    found.append((name[:-4], f"{year}/{name}", path.stat().st_size, keogram))
-        return found
+        """Return [Video] of the rendered videos, newest first, each with its keogram as poster when there is
+        one; [] without videos/."""
+        found = archive.products(self.root)
+        keograms = {product.period for product, _ in found if product.what == "keogram"}
+        videos = []
+        for product, path in reversed(found):
+            real = self.inside(path) if product.what == "video" else None
+            if real:
+                poster = archive.Product(product.period, "keogram") if product.period in keograms else None
+                videos.append(Video(product, real, real.stat().st_size, poster))
+        return videos

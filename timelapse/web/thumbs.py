@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from timelapse.archive import image_file
 from timelapse.imagefile import decode_reduced
-from timelapse.names import image_file_name
 from timelapse.storage import write_atomically
 
 WIDTH = 320
@@ -37,8 +37,11 @@ def make_thumbnail(source):
 
 
 def thumbnail(cache, source, date, image):
-    """Return the cached thumbnail's path for ``image`` (names.ImageName; made if missing or older than the image)."""
-    target = Path(cache, f"{date:%Y}", f"{date:%m}", f"{date:%d}", image_file_name(*image))
+    """Return the cached thumbnail's path for ``image`` (archive.ImageName; made if missing or older than the image).
+
+    The cache mirrors output_dir's days: cache/YYYY/MM/DD/HHMMSS.jpg.
+    """
+    target = image_file(cache, date, image)
     try:
         if os.stat(target).st_mtime_ns >= os.stat(source).st_mtime_ns:
             return target

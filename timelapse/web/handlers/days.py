@@ -1,86 +1,78 @@
 """Days: the list, a day (scrubber, keogram timeline, lazily loaded grid), their JSON, and a day
 as a zip that is streamed (stored, not recompressed) with flat memory whatever its size."""
 
-import json
 import os
 import zipfile
 
 import tornado.iostream
 import tornado.web
 
+from timelapse.archive import Period, Product, image_file_name
 from timelapse.imagefile import DamagedImage
-from timelapse.web.base import BaseHandler
-from timelapse.names import image_file_name
-from timelapse.web.handlers.files import DAMAGED
+from timelapse.web import urls
+from timelapse.web.base import BaseHandler, TwinHandler
 from timelapse.web.catalog import BadRequest, parse_date
+from timelapse.web.handlers.files import DAMAGED
 
 ZIP_CHUNK = 256 * 1024
 
 
+def rendered(catalog, date, what):
+    """Return the URL of the day's video or keogram (``what``), or None when it is not there."""
+    product = Product(Period.day(date), what)
+    return urls.product(product) if catalog.product(product) else None
+
+
 def day_json(summary, catalog):
-    video, keogram = catalog.video(summary.date), catalog.video(summary.date, "-keogram.jpg")
     return {"date": summary.date.isoformat(), "count": summary.count,
             "first": summary.first.isoformat() if summary.first else None,
             "last": summary.last.isoformat() if summary.last else None, "bytes": summary.bytes,
-            "video": f"/videos/{summary.date:%Y}/{summary.date}.mp4" if video else None,
-            "keogram": f"/videos/{summary.date:%Y}/{summary.date}-keogram.jpg" if keogram else None}
+            "video": rendered(catalog, summary.date, "video"), "keogram": rendered(catalog, summary.date, "keogram")}
 
 
 def images_json(date, images):
-    """Return the day's images for the page and /api/days/DAY: "time" is local wall time, "second_pass"
-    marks the second pass of a repeated hour (HHMMSS_2.jpg), "label" says it for people."""
-    base = f"{date:%Y/%m/%d}"
-    return [{"time": image.time.isoformat(), "second_pass": image.second_pass, "name": image_file_name(*image),
-             "label": image.time.isoformat() + (" (hour repeated)" if image.second_pass else ""),
-             "url": f"/images/{base}/{image_file_name(*image)}", "thumb": f"/thumbs/{base}/{image_file_name(*image)}"}
-            for image, _ in images]
+    """Return the day's images (archive.Image) for the page and /api/days/DAY: "time" is local wall time,
+    "second_pass" marks the second pass of a repeated hour (HHMMSS_2.jpg), "label" says it for people."""
+    return [{"time": image.name.time.isoformat(), "second_pass": image.name.second_pass,
+             "name": image_file_name(*image.name),
+             "label": image.name.time.isoformat() + (" (hour repeated)" if image.name.second_pass else ""),
+             "url": urls.image(date, image.name), "thumb": urls.thumb(date, image.name)}
+            for image in images]
 
 
-class DaysPage(BaseHandler):
-    page = True
+class Days(TwinHandler):
+    """GET /days (the list of days) and /api/days (its JSON twin)."""
 
     def get(self):
-        self.render_page("days.html", days=[day_json(day, self.ctx.catalog) for day in self.ctx.catalog.days()])
+        days = [day_json(day, self.ctx.catalog) for day in self.ctx.catalog.days()]
+        self.reply(days, "days.html", days=days)
 
 
-class DaysApi(BaseHandler):
-    def get(self):
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write(json.dumps([day_json(day, self.ctx.catalog) for day in self.ctx.catalog.days()]))
-
-
-def _day(text):
+def day_images(catalog, text):
+    """Return (date, [archive.Image]) of the day named "YYYY-MM-DD" in a URL; 400 if malformed, 404 if it has
+    no images."""
     try:
-        return parse_date(text)
+        date = parse_date(text)
     except BadRequest as exc:
         raise tornado.web.HTTPError(400, reason=str(exc)) from None
+    images = catalog.day_images(date)
+    if not images:
+        raise tornado.web.HTTPError(404, reason=f"no images on {date}")
+    return date, images
 
 
-class DayApi(BaseHandler):
-    def get(self, text):
-        date = _day(text)
-        images = self.ctx.catalog.day_images(date)
-        if not images:
-            raise tornado.web.HTTPError(404, reason=f"no images on {date}")
-        self.set_header("Cache-Control", "no-store")
-        self.write({"date": date.isoformat(), "images": images_json(date, images)})
-
-
-class DayPage(BaseHandler):
-    page = True
+class Day(TwinHandler):
+    """GET /days/DAY (scrubber, keogram, grid) and /api/days/DAY (``{"date", "images"}``); 404 for a day
+    without images, 400 for a malformed one."""
 
     def get(self, text):
-        date = _day(text)
-        images = self.ctx.catalog.day_images(date)
-        if not images:
-            raise tornado.web.HTTPError(404, reason=f"no images on {date}")
-        keogram = self.ctx.catalog.video(date, "-keogram.jpg")
-        video = self.ctx.catalog.video(date)
-        self.render_page("day.html", date=date, count=len(images), first=images[0][0].time, last=images[-1][0].time,
-                         size=sum(size for _, size in images), images=images_json(date, images[:1]),
-                         keogram=f"/videos/{date:%Y}/{date}-keogram.jpg" if keogram else None,
-                         video=f"/videos/{date:%Y}/{date}.mp4" if video else None)
+        date, images = day_images(self.ctx.catalog, text)
+        if self.as_json:  # every image; the page takes them from here
+            return self.reply({"date": date.isoformat(), "images": images_json(date, images)})
+        self.reply(None, "day.html", date=date, count=len(images), first=images[0].name.time,
+                   last=images[-1].name.time, size=sum(image.size for image in images),
+                   images=images_json(date, images[:1]), keogram=rendered(self.ctx.catalog, date, "keogram"),
+                   video=rendered(self.ctx.catalog, date, "video"))
 
 
 def _read(source):
@@ -116,21 +108,18 @@ class _Sink:
 
 class DayZip(BaseHandler):
     async def get(self, text):
-        date = _day(text)
-        images = self.ctx.catalog.day_images(date)
-        if not images:
-            raise tornado.web.HTTPError(404, reason=f"no images on {date}")
+        date, images = day_images(self.ctx.catalog, text)
         self.set_header("Content-Type", "application/zip")
         self.set_header("Content-Disposition", f'attachment; filename="timelapse-{date}.zip"')
         sink = _Sink()
         try:
             with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-                for image, _ in images:  # in the order they were taken
-                    source = self._open(self.ctx.catalog.image_path(date, image))
+                for image in images:  # in the order they were taken
+                    source = self._open(self.ctx.catalog.image_path(date, image.name))
                     if source is None:
                         continue
-                    time = image.time
-                    info = zipfile.ZipInfo(f"{date}/{image_file_name(*image)}", date_time=(
+                    time = image.name.time
+                    info = zipfile.ZipInfo(f"{date}/{image_file_name(*image.name)}", date_time=(
                         date.year, date.month, date.day, time.hour, time.minute, time.second))
                     with source, archive.open(info, "w", force_zip64=True) as member:
                         while chunk := _read(source):

@@ -10,7 +10,7 @@ import tornado.web
 
 from timelapse.imagefile import DamagedImage, DamageLog, header_size, placeholder, quick_check
 from timelapse.web.base import AuthMixin
-from timelapse.web.catalog import BadRequest, parse_date, parse_image
+from timelapse.web.catalog import BadRequest, parse_image, parse_product
 from timelapse.web.thumbs import WIDTH, thumbnail
 
 THUMB_WORKERS = ThreadPoolExecutor(2, thread_name_prefix="thumbs")  # decoding stays off the event loop
@@ -94,14 +94,14 @@ class ImageFile(FileHandler):
         await super().get(path, include_body)
 
     def locate(self, path):
-        date, image = parse_image(*_four(path))
+        date, image = parse_image(path)
         return self.ctx.catalog.image_path(date, image)
 
 
 class ThumbFile(FileHandler):
     async def get(self, path, include_body=True):
         try:
-            date, image = parse_image(*_four(path))
+            date, image = parse_image(path)
         except BadRequest as exc:
             raise tornado.web.HTTPError(400, reason=str(exc)) from None
         source = self.ctx.catalog.image_path(date, image)
@@ -126,23 +126,10 @@ class ThumbFile(FileHandler):
 
 
 class VideoFile(FileHandler):
-    """/videos/YYYY/YYYY-MM-DD.mp4 and its -keogram.jpg; a video may be rendered again (--force)."""
+    """/videos/YYYY/YYYY-MM-DD.mp4, its -keogram.jpg, and every other name rendering writes (archive.Product);
+    a video may be rendered again (--force)."""
 
     immutable = False
 
     def locate(self, path):
-        year, _, name = path.partition("/")
-        for suffix in (".mp4", "-keogram.jpg"):
-            if name.endswith(suffix):
-                date = parse_date(name[:-len(suffix)])
-                if year != f"{date:%Y}":
-                    raise BadRequest("the year does not match the day")
-                return self.ctx.catalog.video(date, suffix)
-        raise BadRequest("expected /videos/YYYY/YYYY-MM-DD.mp4 or -keogram.jpg")
-
-
-def _four(path):
-    parts = path.split("/")
-    if len(parts) != 4:
-        raise BadRequest("expected /YYYY/MM/DD/HHMMSS.jpg")
-    return parts
+        return self.ctx.catalog.product(parse_product(path))

@@ -5,6 +5,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from timelapse.status import STATES, daemon_running, describe_exposure, read_status
+from timelapse.web import urls
 from timelapse.web.base import BaseHandler
 
 
@@ -14,6 +15,7 @@ def current_status(ctx):
     settings = ctx.settings
     status = dict(read_status(settings.daemon.status_file) or {})
     status["running"] = daemon_running(status or None)
+    status.update(urls.last_image(settings.storage.output_dir, status.get("last_image")))
     if settings.sync.remote:
         from timelapse.sync.state import summary
 

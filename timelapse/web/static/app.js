@@ -1,10 +1,6 @@
 "use strict";
 // Small and framework-free: status refresh, live view fallback and focus toggle, the day scrubber.
-
-function thumbOf(path) {
-  const m = /(\d{4})\/(\d{2})\/(\d{2})\/(\d{6}(?:_2)?)\.jpg$/.exec(path || "");
-  return m ? { thumb: `/thumbs/${m[1]}/${m[2]}/${m[3]}/${m[4]}.jpg`, url: `/images/${m[1]}/${m[2]}/${m[3]}/${m[4]}.jpg` } : null;
-}
+// Every URL comes from the page (data-* attributes) or the JSON (web/urls.py builds them): none is made here.
 
 function setField(root, name, text) {
   const node = root.querySelector(`[data-field="${name}"]`);
@@ -14,7 +10,7 @@ function setField(root, name, text) {
 async function refreshStatus(root) {
   let s;
   try {
-    const response = await fetch("/api/status", { credentials: "same-origin" });
+    const response = await fetch(root.dataset.refresh, { credentials: "same-origin" });
     if (!response.ok) return;
     s = await response.json();
   } catch (error) { return; }
@@ -40,11 +36,10 @@ async function refreshStatus(root) {
     setField(root, "alerts", Object.entries(s.alerts).map(([name, h]) =>
       `${name}: ${h ? (h.ok ? "ok" : "FAILING: " + h.error) : "not started"}`).join("; "));
   }
-  const image = thumbOf(s.last_image);
   const thumb = root.querySelector('[data-field="last_thumb"]');
-  if (thumb && image && !thumb.src.endsWith(image.thumb)) {
-    thumb.src = image.thumb;
-    root.querySelector('[data-field="last_link"]').href = image.url;
+  if (thumb && s.last_thumb_url && !thumb.src.endsWith(s.last_thumb_url)) {
+    thumb.src = s.last_thumb_url;
+    root.querySelector('[data-field="last_link"]').href = s.last_image_url;
   }
 }
 
@@ -62,15 +57,14 @@ function startLive() {
   const latest = document.getElementById("live-latest");
   const toggle = document.getElementById("focus-toggle");
   let focus = false;
-  const source = () => `/live.mjpg${focus ? "?focus=1" : ""}`;
+  const source = () => (focus ? live.dataset.focusStream : live.dataset.stream);
   async function explain() {
     // No stream: say why (the daemon's status) and show the latest image; try again soon.
     try {
-      const s = await (await fetch("/api/status", { credentials: "same-origin" })).json();
+      const s = await (await fetch(live.dataset.status, { credentials: "same-origin" })).json();
       why.textContent = s.running ? `No live picture: ${(s.state || "").replace(/_/g, " ")}${s.last_error ? " — " + s.last_error : ""}` :
         "No live picture: the capture daemon is not running (sudo systemctl start timelapse).";
-      const image = thumbOf(s.last_image);
-      if (image) { latest.src = image.url; latest.hidden = false; }
+      if (s.last_image_url) { latest.src = s.last_image_url; latest.hidden = false; }
     } catch (error) { why.textContent = "No live picture: the camera cannot be reached."; }
     why.hidden = false;
     live.hidden = true;  // shown again by its first frame

@@ -1,0 +1,70 @@
+"""Every URL the web interface hands out, built here and nowhere else (Datasette's url_builder).
+
+Handlers, templates (as ``urls``) and the JSON the pages' JavaScript reads all take their URLs
+from these functions; app.js builds none from a path. A file's URL mirrors its place under
+output_dir, which timelapse.archive spells: ``/images/YYYY/MM/DD/HHMMSS.jpg``,
+``/thumbs/YYYY/MM/DD/HHMMSS.jpg``, ``/videos/YYYY/YYYY-MM-DD.mp4``. The routes that answer them
+are in app.py.
+"""
+
+from timelapse.archive import day_relpath, image_file_name, locate_image, product_relpath
+
+STATUS = "/"
+STATUS_JSON = "/api/status"
+METRICS = "/metrics"
+LIVE = "/live"
+DAYS = "/days"
+DAYS_JSON = "/api/days"
+VIDEOS = "/videos"
+VIDEOS_JSON = "/api/videos"
+LOGIN = "/login"
+LOGOUT = "/logout"
+
+
+def image(date, name):
+    """Return the URL of the image ``name`` (archive.ImageName) of ``date``: /images/YYYY/MM/DD/HHMMSS.jpg."""
+    return f"/images/{day_relpath(date)}/{image_file_name(*name)}"
+
+
+def thumb(date, name):
+    """Return the URL of its 320 px thumbnail: /thumbs/YYYY/MM/DD/HHMMSS.jpg."""
+    return f"/thumbs/{day_relpath(date)}/{image_file_name(*name)}"
+
+
+def day(date):
+    """Return the URL of the day's page: /days/YYYY-MM-DD."""
+    return f"{DAYS}/{date}"
+
+
+def day_json(date):
+    """Return the URL of the day's JSON (its images): /api/days/YYYY-MM-DD."""
+    return f"{DAYS_JSON}/{date}"
+
+
+def day_zip(date):
+    """Return the URL of the day as a zip: /download/YYYY-MM-DD.zip."""
+    return f"/download/{date}.zip"
+
+
+def product(product):
+    """Return the URL of a rendered file (archive.Product): /videos/YYYY/YYYY-MM-DD.mp4 and the like."""
+    return "/" + product_relpath(product)
+
+
+def live_stream(focus=False):
+    """Return the URL of the live MJPEG stream (``focus``: the 1:1 crop of the centre)."""
+    return "/live.mjpg" + ("?focus=1" if focus else "")
+
+
+def live_frame(focus=False):
+    """Return the URL of one fresh live frame."""
+    return "/live.jpg" + ("?focus=1" if focus else "")
+
+
+def last_image(root, path):
+    """Return {"last_image_url", "last_thumb_url"} of the image at ``path`` (the status file's last_image)
+    under ``root`` (output_dir); both None when there is none or it is not an image there."""
+    found = locate_image(root, path) if path else None
+    if found is None:
+        return {"last_image_url": None, "last_thumb_url": None}
+    return {"last_image_url": image(*found), "last_thumb_url": thumb(*found)}
