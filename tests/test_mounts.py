@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import requires_root
+from conftest import requires_root, run_cli
 from daemon_harness import DaemonProcess
 from timelapse.mounts import MountWatch, deepest, fstab_points, mount_table, mounted_points, own_filesystem
 
@@ -97,6 +97,8 @@ def test_a_drive_unmounted_under_the_daemon_gets_nothing_written_underneath_and_
             assert status["missing_mount"] == str(drive)
             assert status["disk_usage_percent"] is None and status["disk_free_bytes"] is None
             assert str(drive) in status["last_error"]
+            shown = run_cli("--config", daemon.config, "status").stdout
+            assert "state: storage_missing" in shown and f"NOT MOUNTED at {drive}" in shown
             skipped = status["skipped_today"]
             daemon.wait_for(lambda: daemon.status()["skipped_today"] >= skipped + 2, 5, "two slots skipped")
             daemon.stop()

@@ -145,6 +145,8 @@ def _last_capture(status):
 
 
 def _disk(status):
+    if status.get("missing_mount"):
+        return f"NOT MOUNTED at {status['missing_mount']} (nothing is written to the card underneath)"
     if status.get("disk_usage_percent") is None:
         return None
     free = status.get("disk_free_bytes")
