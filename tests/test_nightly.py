@@ -62,3 +62,12 @@ def test_after_failed_nights_the_nightly_run_renders_every_missed_day_of_the_wee
     os.utime(newest, (made + 60, made + 60))  # an image newer than its day's video
     late = render(camera, "--nightly")
     assert re.findall(r"^wrote \S+/(\S+)", late.stdout, re.MULTILINE) == [f"{ago(1)}.mp4", f"{ago(1)}-keogram.jpg"]
+
+
+def test_the_nightly_run_touches_nothing_while_the_drive_of_output_dir_is_away(camera, tmp_path):
+    plant(camera.output, ago(1), 2, size=(160, 90))  # what is underneath the mount point, on the card
+    fstab = tmp_path / "fstab"
+    fstab.write_text(f"LABEL=PHOTOS {camera.output} ext4 noauto,nofail 0 0\n")
+    away = render(camera, "--nightly", env=cli_env(TIMELAPSE_FSTAB=str(fstab)))
+    assert away.returncode == 0 and f"not mounted at {camera.output}" in away.stdout
+    assert not (camera.output / "videos").exists()

@@ -62,7 +62,10 @@ def up_to_date(output, frames):
         made = os.stat(output).st_mtime
     except OSError:
         return False
-    return all(os.stat(frame.path).st_mtime < made for frame in frames)
+    try:
+        return all(os.stat(frame.path).st_mtime < made for frame in frames)
+    except OSError:  # a frame went away meanwhile (retention): render again rather than fail
+        return False
 
 
 def _warn_skipped(skipped):

@@ -8,12 +8,12 @@ never touched. Add a kind of product (periods, nights) as one more function in `
 """
 
 import datetime
-import os
 
 from timelapse.archive import Period, day_images, keogram_path, video_path
 from timelapse.errors import ClockUntrusted, NothingToRender, TimelapseError, ToolMissing
+from timelapse.mounts import watch_for
 from timelapse.render import ffmpeg
-from timelapse.render.command import render_video, write_keogram
+from timelapse.render.command import render_video, up_to_date, write_keogram
 from timelapse.render.retention import apply_video_retention
 
 CATCH_UP_DAYS = 7
@@ -38,18 +38,6 @@ class Night:
         self.failed.append(what)
 
 
-def newer_than_images(product, images):
-    """True if the file ``product`` exists and is newer than every one of ``images`` (a late image makes it stale)."""
-    try:
-        made = os.stat(product).st_mtime
-    except OSError:
-        return False
-    try:
-        return all(os.stat(image.path).st_mtime < made for image in images)
-    except OSError:  # an image went away meanwhile (retention): look again tomorrow
-        return True
-
-
 def day_videos(night):
     """Each due day's video (yesterday, and any day of the last week whose video is missing or stale)."""
     if not night.settings.render.daily:
@@ -64,7 +52,7 @@ def day_videos(night):
     if not days:
         night.say(f"no nightly video: no images to render in the last {CATCH_UP_DAYS} days in {night.root}")
         return
-    due = [date for date, images in days if not newer_than_images(video_path(night.root, Period.day(date)), images)]
+    due = [date for date, images in days if not up_to_date(video_path(night.root, Period.day(date)), images)]
     if not due:
         night.say(f"every video of the last {CATCH_UP_DAYS} days is up to date")
     for date in due:
@@ -82,7 +70,7 @@ def day_keograms(night):
     if not (render.daily and render.keogram):
         return
     for date, images in night.recent_days():
-        if newer_than_images(keogram_path(night.root, Period.day(date)), images):
+        if up_to_date(keogram_path(night.root, Period.day(date)), images):
             continue
         try:
             write_keogram(night.settings, date, say=night.say)
@@ -113,6 +101,10 @@ STEPS = (day_videos, day_keograms, video_retention)
 def nightly(settings, say=print, today=None):
     """Run every step of `STEPS` for the night before ``today`` (default: the local date); return the
     exit code: 0, or 1 when a render failed (the others are done anyway and tried again tomorrow)."""
+    away = watch_for(settings).missing()
+    if away:  # what is there is the directory left underneath, on the SD card (SPEC §6)
+        say(f"no nightly render: the drive of {settings.storage.output_dir} is not mounted at {away}")
+        return 0
     night = Night(settings, today or datetime.date.today(), say)
     for step in STEPS:
         step(night)
