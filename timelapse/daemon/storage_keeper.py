@@ -121,7 +121,7 @@ class StorageKeeper:
             if self.away is not None:
                 log.info("%s is mounted again: writing images to %s", self.away, storage.output_dir)
                 self.away = None
-                self.reporter.update(missing_mount=None)
+                self.reporter.set_state("capturing", missing_mount=None)  # a failed write says so next
             return True
         why = (f"{storage.output_dir}: its drive is not mounted at {point}; not writing images underneath "
                f"(on the root filesystem) until it is mounted again")
