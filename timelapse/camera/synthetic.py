@@ -88,7 +88,8 @@ class SyntheticCamera(Camera):
             normal = self._rng.standard_normal(width * height * 3 + 65536) * NOISE_SCALE + 128
             self._noise = np.clip(normal, 0, 255).astype(np.uint8)  # N(0, 1) as 128 ± NOISE_SCALE
         self.opens += 1
-        time.sleep(self.settings.warmup)  # as a real camera settles (usb.py, picamera.py)
+        if self.settings.warmup:  # as a real camera settles (usb.py, picamera.py)
+            time.sleep(self.settings.warmup)
 
     def capture(self):
         if self._ramp_x is None:
