@@ -2,6 +2,7 @@
 
 import tornado.web
 
+from timelapse.web import urls
 from timelapse.web.auth import Busy
 from timelapse.web.base import SESSION, SESSION_DAYS, BaseHandler
 
@@ -10,7 +11,7 @@ def safe_next(target):
     """Return ``target`` if it is a path on this site, else "/" (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\\\" not in target:
         return target
-    return "/"
+    return urls.STATUS
 
 
 class Login(BaseHandler):
@@ -20,13 +21,13 @@ class Login(BaseHandler):
     def get(self):
         if self.ctx.guard.current() is None and not self.ctx.open_access:
             return self.refuse_without_password()
-        self.render_page("login.html", next=safe_next(self.get_argument("next", "/")), error=None)
+        self.render_page("login.html", next=safe_next(self.get_argument("next", urls.STATUS)), error=None)
 
     async def post(self):
         guard, address = self.ctx.guard, self.request.remote_ip
         if guard.current() is None:
             return self.refuse_without_password()
-        target = safe_next(self.get_argument("next", "/"))
+        target = safe_next(self.get_argument("next", urls.STATUS))
         wait = guard.blocked(address)
         if wait:
             self.set_status(429)
@@ -52,4 +53,4 @@ class Logout(BaseHandler):
 
     def post(self):
         self.clear_cookie(SESSION, path="/")
-        self.redirect("/login")
+        self.redirect(urls.LOGIN)
