@@ -3,10 +3,13 @@
 import argparse
 import datetime
 import importlib
+import os
 import sys
 
 from timelapse import __version__
 from timelapse.errors import EXIT_FAILURE, TimelapseError
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `cat` whose reader went away
 
 # command -> (module, function, help); modules load only when their command runs,
 # so `timelapse status` never pays for numpy or OpenCV.
@@ -159,7 +162,12 @@ def main(argv=None):
     module, function, _ = COMMANDS[args.command]
     try:
         handler = getattr(importlib.import_module(module), function)
-        return handler(args) or 0
+        code = handler(args) or 0
+        sys.stdout.flush()  # a closed pipe shows here, inside this one exit path
+        return code
+    except BrokenPipeError:  # `timelapse check-config | head -1`: the reader has gone; quiet, as `cat`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush must not fail again
+        return EXIT_BROKEN_PIPE
     except TimelapseError as exc:
         if args.debug:
             raise

@@ -131,7 +131,7 @@ def status(args):
 
 def snapshot(args):
     """Capture one image now with the configured camera, honouring the camera lock."""
-    import datetime
+    import itertools
     import time
 
     from timelapse.camera import make_camera
@@ -144,7 +144,6 @@ def snapshot(args):
     from timelapse.storage import write_atomically
 
     settings = config.load(args.config)
-    output = args.output or datetime.datetime.now().strftime("snapshot-%Y%m%d-%H%M%S.jpg")
     lock = CameraLock(settings.daemon.lock_file, holder="timelapse snapshot")
     try:
         lock.acquire(wait=2.0)
@@ -164,7 +163,13 @@ def snapshot(args):
             camera.close()
     finally:
         lock.release()
-    write_atomically(output, data, replace=True)
+    if args.output:  # a name the user chose: replaced, as `cp` would
+        output = args.output
+        write_atomically(output, data, replace=True)
+    else:  # never overwrite an earlier snapshot, even of the same second
+        stem = taken.strftime("snapshot-%Y%m%d-%H%M%S")
+        output = next(name for name in (f"{stem}{f'-{n}' if n > 1 else ''}.jpg" for n in itertools.count(1))
+                      if write_atomically(name, data))
     print(f"{output} ({len(data)} bytes, {camera.describe()})")
     return 0
 

@@ -5,7 +5,8 @@ import os
 
 from timelapse.jsonstate import read_json, write_json
 
-STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "stopped")
+STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "storage_missing",
+          "stopped")
 
 
 def iso(epoch):
@@ -167,6 +168,8 @@ def _last_capture(status):
 
 
 def _disk(status):
+    if status.get("missing_mount"):
+        return f"NOT MOUNTED at {status['missing_mount']} (nothing is written to the card underneath)"
     if status.get("disk_usage_percent") is None:
         return None
     free = status.get("disk_free_bytes")

@@ -225,6 +225,30 @@ V=/var/lib/timelapse/videos/$(date -d yesterday +%Y)/$(date -d yesterday +%F).mp
 echo "render_video=$(stat -c %U $V) $(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 $V)"
 echo "render_keogram=$(stat -c %U ${V%.mp4}-keogram.jpg)"
 echo "render_journal=$(journalctl -b -u timelapse-render --no-pager -o cat | grep -m1 '^wrote .*mp4')"
+
+# A drive that goes away (SPEC §6): /srv/drive in /etc/fstab (noauto: mounted by hand), a bind of /srv/usb.
+cp /root/shipped.yml /root/drive-restore.yml
+mkdir -p /srv/drive /srv/usb/images && chown timelapse:timelapse /srv/usb/images
+echo '/srv/usb /srv/drive none bind,noauto,nofail 0 0' >> /etc/fstab
+mount /srv/drive
+mkdir -p /etc/systemd/system/timelapse.service.d
+printf '[Service]\nReadWritePaths=-/srv/drive\n' > /etc/systemd/system/timelapse.service.d/drive.conf
+systemctl daemon-reload
+sed -i 's/^  source: auto/  source: synthetic/; s/^  interval: 60/  interval: 2/; s/^  warmup: 2/  warmup: 0/; s/^  clock_sync_timeout: 120/  clock_sync_timeout: 0/; s|^  output_dir: /var/lib/timelapse|  output_dir: /srv/drive/images|' $CFG
+systemctl restart timelapse
+wait_for 20 '[ $(find /srv/usb -name "*.jpg" | wc -l) -ge 1 ]'
+echo "drive_images=$(find /srv/usb -name '*.jpg' | wc -l)"
+umount /srv/drive
+mkdir /srv/drive/images  # a directory left underneath, on the root filesystem
+wait_for 20 '[ "$(state)" = storage_missing ]'
+echo "drive_away=$(state) $(timelapse status | grep -c 'not mounted at /srv/drive')"
+systemctl restart timelapse  # a restart while it is away
+sleep 5
+echo "drive_restart=$(state) $(find /srv/drive -type f | wc -l)"
+rmdir /srv/drive/images
+dpkg -i /srv/timelapse_*.deb >/dev/null 2>&1  # an upgrade while it is away
+echo "drive_upgrade=$(dpkg-query -W -f '${Status}' timelapse) $([ -e /srv/drive/images ] && echo created || echo absent)"
+touch /root/drive-away  # the next boot of this root starts with the drive away (test_boot_alerts...)
 """
 
 
@@ -275,12 +299,30 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     assert got["render_result"] == "success", output
     assert got["render_video"] == "timelapse 6" and got["render_keogram"] == "timelapse"
     assert got["render_journal"].startswith("wrote /var/lib/timelapse/videos/")
+    assert int(got["drive_images"]) >= 1
+    assert got["drive_away"] == "storage_missing 1"
+    assert got["drive_restart"] == "storage_missing 0"
+    assert got["drive_upgrade"] == "install ok installed absent"
 
 
 ALERTS_BOOT_CHECK = r"""
 set -u
 wait_for() { n=0; while [ $n -lt $(($1 * 10)) ]; do if sh -c "$2"; then return 0; fi; sleep 0.1; n=$((n+1)); done; return 1; }
+state() { python3 -c 'import json; print(json.load(open("/run/timelapse/status.json"))["state"])' 2>/dev/null; }
 CFG=/etc/timelapse/timelapse.yml
+if [ -e /root/drive-away ]; then  # the first boot left output_dir's drive unmounted: a reboot while away
+    wait_for 30 '[ "$(state)" = storage_missing ]'
+    echo "drive_reboot=$(state) $(find /srv/drive | wc -l)"
+    mount /srv/drive
+    wait_for 20 '[ "$(state)" = capturing ]'
+    echo "drive_back=$(state) $(find /srv/usb -name '*.jpg' -newer /root/drive-away | wc -l)"
+    umount /srv/drive
+    rm -r /root/drive-away /etc/systemd/system/timelapse.service.d/drive.conf
+    sed -i '/^\/srv\/usb /d' /etc/fstab
+    cp /root/drive-restore.yml $CFG
+    systemctl daemon-reload
+    systemctl restart timelapse
+fi
 cp $CFG /root/shipped.yml
 echo "alerts_enabled=$(systemctl is-enabled timelapse-alerts)"
 wait_for 30 '[ "$(systemctl is-active timelapse-alerts)" = active ]'
@@ -348,6 +390,9 @@ def test_boot_alerts_service_reports_a_stopped_daemon_and_its_return(chroot):
     output = chroot.boot(ALERTS_BOOT_CHECK)
     print(output)
     got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
+    if "drive_reboot" in got:  # booted after test_boot_runs_the_service...: its drive left away
+        assert got["drive_reboot"] == "storage_missing 1"  # nothing under the mount point but itself
+        assert got["drive_back"].startswith("capturing ") and int(got["drive_back"].split()[1]) >= 1
     assert got["alerts_enabled"] == "enabled"
     assert got["alerts_active"] == "active timelapse"
     assert int(got["alerts_idle"]) >= 1  # no channel in the shipped config: idle and silent

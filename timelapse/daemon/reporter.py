@@ -36,7 +36,8 @@ class StatusReporter:
             "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
             "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
             "config_file": current.path, "updated": iso(now), "retention_paused": None, "exposure": None,
-            "settings": status_of(current.layer, None, iso(now))}
+            "settings": status_of(current.layer, None, iso(now)),
+            "missing_mount": None}
         tell(current.layer, None)
 
     def update(self, **fields):

@@ -20,7 +20,8 @@ async function refreshStatus(root) {
   setField(root, "last_capture", s.last_capture ? `${s.last_capture}${s.last_capture_success === false ? " (failed)" : ""}` : "none yet");
   setField(root, "next_capture", s.next_capture || "–");
   setField(root, "today", `${s.captures_today || 0} captured, ${s.skipped_today || 0} skipped`);
-  setField(root, "disk", s.disk_usage_percent == null ? "–" : `${s.disk_usage_percent} % used`);
+  setField(root, "disk", s.missing_mount ? `drive not mounted at ${s.missing_mount}` :
+    s.disk_usage_percent == null ? "–" : `${s.disk_usage_percent} % used`);
   const meter = root.querySelector('[data-field="disk_meter"]');
   if (meter && s.disk_usage_percent != null) meter.value = s.disk_usage_percent;
   setField(root, "exposure", s.exposure_text || "–");
