@@ -91,6 +91,9 @@ def build_parser():
             command.add_argument("--force", action="store_true", help="render even if the video is up to date")
             command.add_argument("--nightly", action="store_true",
                                  help="what timelapse-render.service runs: yesterday, if render.daily and ffmpeg")
+            command.add_argument("--queue", action="store_true",
+                                 help="what timelapse-render-queue.service runs: the videos asked for on the web, "
+                                      "one at a time")
             # Period videos (SPEC §18).
             command.add_argument("--period", choices=("week", "month", "project"),
                                  help="the video of the week, month or project holding DAY (default: the current "

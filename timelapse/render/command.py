@@ -144,6 +144,9 @@ def render_command(args):
     settings = config.load(args.config)
     if args.nightly:
         return nightly(settings)
+    if getattr(args, "queue", False):  # SPEC §18: the videos asked for on the web
+        from timelapse.render.queued import process_queue
+        return process_queue(settings)
     if args.period or args.list or args.daily_frame is not None or args.overlay is not None or args.no_overlay:
         if not args.period:
             raise UsageError("--daily-frame, --overlay, --no-overlay and --list go with --period week|month|project")
