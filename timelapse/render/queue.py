@@ -153,6 +153,8 @@ def load_request(path, location=None):
         if isinstance(exc, BadRequest):
             raise
         raise BadRequest(f"not JSON: {str(exc)[:80]}") from None
+    if isinstance(document, dict):
+        document.pop("requested", None)  # when the web took it (write_request): no part of the request
     return parse_request(document, location)
 
 
@@ -175,7 +177,7 @@ def write_request(folder, request, request_id):
     """Write ``request`` (a Request) as ``folder/ID.json``: a temporary file created exclusively, never
     through a symlink, fsynced, renamed, the folder fsynced. Raise OSError if the disk refuses."""
     folder = Path(folder)
-    folder.mkdir(mode=0o755, exist_ok=True)
+    folder.mkdir(mode=0o755, parents=True, exist_ok=True)
     if not stat.S_ISDIR(os.lstat(folder).st_mode):
         raise NotADirectoryError(f"{folder} is not a directory (a symlink is not followed)")
     temp = folder / f".{request_id}.tmp"

@@ -17,6 +17,7 @@ DAYS = "/days"
 DAYS_JSON = "/api/days"
 VIDEOS = "/videos"
 VIDEOS_JSON = "/api/videos"
+VIDEO_REQUESTS_JSON = "/api/videos/requests"  # GET: asked-for videos and their progress; POST: ask (SPEC §18)
 LOGIN = "/login"
 LOGOUT = "/logout"
 
