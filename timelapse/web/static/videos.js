@@ -26,7 +26,7 @@ function describe(request) {
   const parts = [`${request.first || "?"} to ${request.last || "?"}`];
   if (request.between) parts.push(request.between);
   if (request.daily_frame) parts.push(`a frame a day at ${request.daily_frame}`);
-  else if (request.every > 1) parts.push(`every ${request.every}th frame`);
+  else if (request.every > 1) parts.push(`one frame in ${request.every}`);
   if (request.overlay) parts.push(`text “${request.overlay}”`);
   return parts.join(", ");
 }
