@@ -127,3 +127,16 @@ def test_parse_request_says_what_is_wrong_and_how_to_fix_it():
     request = queue.parse_request({"first": "2026-11-20", "last": "2026-11-21", "between": "06:00-18:00",
                                    "every": 3, "overlay": "50% 'done' \\ ø"})
     assert request.between == (360, 1080) and request.every == 3 and request.overlay == "50% 'done' \\ ø"
+
+
+def test_progress_of_a_request_the_web_cleared_is_forgotten_and_nothing_else(site):
+    plant(site.output, DAY, every(60, count=2))
+    plant(site.output, DAY + datetime.timedelta(days=1), every(60, count=2))
+    kept = enqueue(site, {"first": "2026-11-20", "last": "2026-11-21"}, "20261207T030000-0000000a")
+    cleared = enqueue(site, {"first": "2026-11-20", "last": "2026-11-21"}, "20261207T030001-0000000b")
+    run_queue(site)
+    (site.queue / f"{cleared}.json").unlink()  # the web clears finished requests past the newest 20
+    requests = site.output / "videos" / "requests"
+    (requests / "notes.json").write_text("{}")
+    run_queue(site)
+    assert sorted(path.name for path in requests.iterdir()) == [".lock", f"{kept}.json", "notes.json"]

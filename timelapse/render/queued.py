@@ -123,6 +123,21 @@ def process_queue(settings, say=print):
                 break
             done.add(waiting[0])
             run_one(settings, waiting[0], say=say)
+        forget_cleared(settings)
     if not done:
         say(f"no requested videos waiting in {queue.queue_dir(settings)}")
     return 0
+
+
+def forget_cleared(settings):
+    """Remove the progress documents of requests the web has cleared from its queue (not while the queue
+    folder cannot be read: then nothing is known to be cleared)."""
+    folder = queue.queue_dir(settings)
+    if not os.path.isdir(folder):
+        return
+    present = set(queue.queued_ids(folder))
+    statuses = archive.request_status_path(settings.storage.output_dir, "x").parent
+    for name in os.listdir(statuses):
+        request_id = name[:-5] if name.endswith(".json") else None
+        if request_id and queue.REQUEST_ID.fullmatch(request_id) and request_id not in present:
+            os.unlink(statuses / name)
