@@ -34,7 +34,8 @@ from timelapse.storage import write_atomically
 
 # TODO(lead): once the settings branch (SPEC §17) is merged, web.settings names the web layer in the
 # web unit's StateDirectory and queue_dir uses its folder; until then (and for web.settings: null)
-# the queue is in this constant's folder. TIMELAPSE_WEB_STATE stands in for it in tests.
+# the queue is in this constant's folder. $TIMELAPSE_WEB_STATE, when set, comes first (the tests set
+# it for the web and the renderer alike, whatever web.settings' default is).
 WEB_STATE_DIR = "/var/lib/timelapse-web"
 QUEUE = "render-queue"
 REQUEST_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
@@ -52,10 +53,11 @@ Request = namedtuple("Request", "first last between every daily_frame overlay do
 
 
 def queue_dir(settings):
-    """Return the folder where requested videos wait: ``render-queue/`` beside the web layer of settings
-    (web.settings, SPEC §17), else in the web unit's state directory (/var/lib/timelapse-web)."""
+    """Return the folder where requested videos wait: ``render-queue/`` in $TIMELAPSE_WEB_STATE when set,
+    else beside the web layer of settings (web.settings, SPEC §17), else in the web unit's state
+    directory (/var/lib/timelapse-web)."""
     layer = getattr(settings.web, "settings", None)
-    base = os.path.dirname(str(layer)) if layer else os.environ.get("TIMELAPSE_WEB_STATE") or WEB_STATE_DIR
+    base = os.environ.get("TIMELAPSE_WEB_STATE") or (os.path.dirname(str(layer)) if layer else WEB_STATE_DIR)
     return Path(base, QUEUE)
 
 
