@@ -128,3 +128,14 @@ def test_with_auth_none_the_list_is_readable_and_asking_is_refused(tmp_path):
         assert b'id="ask-form" hidden' in server.get("/videos", auth=False)[2]
     finally:
         server.stop()
+
+
+def test_a_script_signed_in_with_basic_takes_the_xsrf_token_from_the_list_and_asks(web):
+    clear(web)
+    status, response, body = web.get(REQUESTS)
+    token = json.loads(body)["xsrf_token"]
+    cookie = [c for c in response.headers.get_all("Set-Cookie") if c.startswith("_xsrf=")][0].split(";")[0]
+    status, _, data = web.request("POST", REQUESTS, body=json.dumps(ASK),
+                                  headers={"X-XSRFToken": token, "Cookie": cookie})
+    assert status == 201, data
+    clear(web)

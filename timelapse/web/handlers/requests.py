@@ -58,7 +58,8 @@ def clear_finished(settings, requests):
 
 
 class VideoRequests(BaseHandler):
-    """GET /api/videos/requests (the list with progress) and POST (queue one: 201, 400, 403 or 429)."""
+    """GET /api/videos/requests ({"requests": listing(), "can_ask", "max_pending", "xsrf_token"}) and POST
+    (queue one: 201 with it, 400 bad input, 403 without XSRF token or with web.auth none, 429 too many)."""
 
     def refuse(self, status, error):
         self.set_status(status)
@@ -66,8 +67,10 @@ class VideoRequests(BaseHandler):
 
     def get(self):
         self.set_header("Cache-Control", "no-store")
+        # xsrf_token: what a script signed in with HTTP Basic sends back as X-XSRFToken (with the _xsrf
+        # cookie this answer sets) to POST; only this origin can read it.
         self.finish({"requests": listing(self.ctx.settings), "can_ask": not self.ctx.open_access,
-                     "max_pending": queue.MAX_PENDING})
+                     "max_pending": queue.MAX_PENDING, "xsrf_token": self.xsrf_token.decode()})
 
     def post(self):
         settings = self.ctx.settings
