@@ -19,7 +19,7 @@ def test_changelog_and_setup_py_versions_agree():
 def test_changelog_entries_carry_an_area_prefix():
     entries = [line.strip()[2:] for line in (ROOT / "debian/changelog").read_text().splitlines()
                if line.startswith("  * ")]
-    assert entries and all(re.match(r"(config|camera|storage|daemon|packaging|sync|render|web|alerts|exposure|tests): ", e) for e in entries)
+    assert entries and all(re.match(r"(config|camera|storage|daemon|packaging|sync|render|web|alerts|exposure|tests|archive|status|settings|night|aim|cli|bench|structure): ", e) for e in entries)
 
 
 def test_debian_unit_is_a_symlink_to_the_one_source():
