@@ -53,7 +53,7 @@ EXPECTED = {
     # Configuration
     "timelapse check-config": ok("OK: /etc/timelapse/timelapse.yml"),
     "sudo systemctl reload timelapse": ok(),
-    "timelapse schedule --days 2": ok("capture window"),
+    "timelapse schedule --days 2": ok("around the clock"),  # the shipped file: no active_hours
     # Cameras
     "timelapse cameras": ok("no cameras found"),  # no camera hardware in the test machine: it says so
     "sudo systemctl stop timelapse": ok(),
@@ -77,7 +77,7 @@ EXPECTED = {
     f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/status": ok('"running": true'),
     f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/days": ok('"2026-11-21"'),
     f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/days/2026-11-21": ok('"images"', "/images/2026/11/21/"),
-    f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/videos": ok('"kind"'),
+    f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/videos": ok('"kind": "day"'),  # the nightly render has run
     f"curl -u me:{WEB_PASSWORD} -O http://camera:8080/download/2026-11-21.zip": ok(),
     # Videos and keograms
     "timelapse render": ok("wrote"),

@@ -5,7 +5,7 @@
 installs it), one script per command holding its README lines byte-for-byte with what the user
 types on its stdin, and the planted images. It returns the shell text a boot check runs: it sets up
 the machine (the synthetic camera as this machine's camera, "camera" naming 127.0.0.1 in
-/etc/hosts, the README's dates planted), runs each command in order with bash from a working
+/etc/hosts, the README's dates planted, last night's render done), runs each command in order with bash from a working
 directory, as root, and puts the shipped configuration back. ``results(box)`` reads what each did.
 """
 
@@ -74,6 +74,7 @@ grep -q ' camera$' /etc/hosts || echo '127.0.0.1 camera' >> /etc/hosts
 sed -i 's/^  source: auto/  source: synthetic/; s/^  warmup: 2/  warmup: 0/; s/^  clock_sync_timeout: 120/  clock_sync_timeout: 0/; s/^  resolution: \[1920, 1080\]/  resolution: [640, 360]/' $CFG
 python3 {here}/plant.py > {here}/plant.log 2>&1
 chown -R timelapse:timelapse /var/lib/timelapse
+systemctl start timelapse-render.service  # last night's run: yesterday's video
 systemctl restart timelapse timelapse-web
 n=0; while [ $n -lt 200 ] && ! curl -s -o /dev/null http://camera:8080/; do sleep 0.1; n=$((n+1)); done
 mkdir -p {here}/home && cd {here}/home
