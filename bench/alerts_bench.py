@@ -91,6 +91,12 @@ def _config(directory, alerts):
     return path
 
 
+def _wait_for(path, timeout):
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def _idle(pid, seconds):
     before = _switches(pid)
     time.sleep(seconds)
@@ -109,6 +115,7 @@ def alerts_runs(work, kills, idle_seconds):
     deaths, returns = [], []
     try:
         time.sleep(3 * INTERVAL)
+        _wait_for(directory / "images/.aim/last.json", 60)  # start-up done: the first aim look (a child) is not idle
         rss = _rss_mb(alerts.pid)
         wakeups = _idle(alerts.pid, idle_seconds)
         for kill in range(1, kills + 1):

@@ -31,6 +31,8 @@ from exposure_bench import exposure_figures, exposure_rows  # noqa: E402
 from alerts_bench import alerts_runs  # noqa: E402
 from periods_bench import periods_figures, periods_rows  # noqa: E402
 from night_bench import night_figures, night_rows  # noqa: E402
+from settings_bench import settings_rows, settings_runs  # noqa: E402
+from aim_bench import aim_figures, aim_rows  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -419,6 +421,8 @@ PARTS = [
     (("alerts",), alerts_rows),
     (("periods",), lambda results: periods_rows(results["periods"])),
     (("night",), lambda results: night_rows(results["night"])),
+    (("settings",), lambda results: settings_rows(results["settings"])),
+    (("aim",), lambda results: aim_rows(results["aim"])),
 ]
 
 
@@ -499,6 +503,9 @@ def main():
          lambda: periods_figures(work, smoke)),
         ("night", "night sky: startrails and meteor search per 1080p frame, found/false, RSS",
          lambda: night_figures(work, smoke)),
+        ("settings", "settings: save to applied, slots missed, idle wakeups with a web layer",
+         lambda: settings_runs(work, smoke)),
+        ("aim", "aim: ms per check at 1080p, error on the shifted set", lambda: aim_figures(work, 1 if smoke else 10)),
     ]
     try:
         for key, label, run in steps:

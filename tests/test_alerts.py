@@ -96,6 +96,18 @@ def test_camera_and_disk_states_have_their_own_rules_and_no_not_capturing(write_
     assert BY_NAME["disk_full"].test(snap(settings, now, disk=None, status={})) is None
 
 
+def test_a_missing_drive_has_its_own_event_and_no_disk_figures_of_the_card_underneath(write_config):
+    settings = settings_with("storage: {warn_threshold: 80, stop_threshold: 90}", write_config)
+    now = 10 ** 6
+    why = "/media/usb/images: its drive is not mounted at /media/usb; not writing images underneath"
+    away = snap(settings, now, disk=DiskUsage(95.0, 1), last_good=now - 999,
+                status={"state": "storage_missing", "missing_mount": "/media/usb", "last_error": why})
+    assert BY_NAME["storage_missing"].test(away) == why
+    assert not_capturing(away) is False
+    assert BY_NAME["disk_full"].test(away) is None and BY_NAME["disk_warn"].test(away) is None  # the SD card's
+    assert BY_NAME["storage_missing"].test(snap(settings, now)) is False
+
+
 def test_sync_failing_after_four_times_sync_every(write_config):
     settings = settings_with("sync: {remote: 'nas:cam', every: 15m}", write_config)
     now = at("2026-06-01T12:00:00")

@@ -145,7 +145,8 @@ def test_home_assistant_discovery_documents_follow_its_schema():
         "homeassistant/sensor/balcony_cam/captures_today/config",
         "homeassistant/sensor/balcony_cam/disk_usage/config",
         "homeassistant/sensor/balcony_cam/last_offsite_copy/config", "homeassistant/sensor/balcony_cam/night_sky/config",
-        "homeassistant/binary_sensor/balcony_cam/problem/config"}
+        "homeassistant/binary_sensor/balcony_cam/problem/config",
+        "homeassistant/binary_sensor/balcony_cam/camera_moved/config"}
     for topic, document in documents.items():
         assert document["availability_topic"] == "timelapse/balcony/availability"
         assert document["device"]["identifiers"] == ["timelapse_balcony_cam"] and document["unique_id"]

@@ -254,6 +254,20 @@ def test_snapshot_writes_a_jpeg_with_the_configured_camera(tmp_path, write_confi
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_snapshot_twice_in_the_same_second_keeps_both_images(tmp_path, write_config):
+    cfg = write_config(f"camera: {{source: synthetic, warmup: 0, resolution: [64, 48]}}\n"
+                       f"daemon: {{lock_file: {tmp_path}/camera.lock}}\n")
+    frozen = ["faketime", "-f", "2026-05-01 12:00:00",  # -f without @: the clock stands still
+              sys.executable, "-m", "timelapse", "--config", str(cfg), "snapshot"]
+    env = cli_env(FAKETIME_DONT_FAKE_MONOTONIC="1")
+    runs = [subprocess.run(frozen, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+            for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+    names = [r.stdout.split()[0] for r in runs]
+    assert names[0] == "snapshot-20260501-120000.jpg" and names[1] != names[0]
+    assert sorted(p.name for p in tmp_path.glob("snapshot-*.jpg")) == sorted(names)
+
+
 # -- OpenCV not installed (a Pi with picamera2 does not pull it in) ---------------------------
 
 def test_a_usb_camera_without_opencv_says_which_package_to_install(monkeypatch):

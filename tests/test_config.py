@@ -1,6 +1,9 @@
 """The configuration file as user interface: defaults, good shapes, and every bad input explained."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -11,7 +14,7 @@ from timelapse import cli, config
 from timelapse.config.schema import OPTIONS, SECTIONS
 from timelapse.errors import ConfigError
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, cli_env, run_cli
 
 
 def problems_of(text, write_config):
@@ -240,6 +243,20 @@ def test_check_config_ok_prints_the_effective_essentials(write_config):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"OK: {path}", "  output_dir: /var/lib/timelapse",
                                           "  camera: synthetic, 1920x1080", "  interval: 5m"]
+
+
+def test_check_config_into_a_closed_pipe_exits_quietly_like_cat(write_config):
+    """`timelapse check-config | head -1`: the reader is gone before the command writes."""
+    path = write_config("camera: {source: synthetic}\n")
+    reader, writer = os.pipe()
+    os.close(reader)  # a real pipe whose reader has gone, as head's after its one line
+    try:
+        result = subprocess.run([sys.executable, "-m", "timelapse", "check-config", str(path)], stdout=writer,
+                                stderr=subprocess.PIPE, text=True, env=cli_env(), timeout=60)
+    finally:
+        os.close(writer)
+    assert result.stderr == ""
+    assert result.returncode == 141  # as a shell reports `cat` killed by SIGPIPE
 
 
 def test_lookup_prefers_option_then_environment(write_config, tmp_path):

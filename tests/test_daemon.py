@@ -227,3 +227,53 @@ def test_a_sun_window_idles_until_sunrise_then_captures_and_idles_again_after_su
             assert local[0] <= name.replace(tzinfo=oslo) + datetime.timedelta(seconds=1) and \
                 name.replace(tzinfo=oslo) < local[1]
         assert "outside active_hours: idle until" in daemon.logs()
+
+
+def test_release_between_captures_says_camera_connected_once_not_at_every_capture(tmp_path):
+    with DaemonProcess(tmp_path, camera="release_between_captures: true", capture="interval: 1") as daemon:
+        daemon.wait_for_images(3)
+    assert daemon.logs().count("camera connected") == 1
+
+
+@pytest.mark.parametrize("interval", [5, 60])
+def test_a_window_opening_under_the_daemon_has_its_first_image_at_the_announced_slot(tmp_path, interval):
+    """The camera (warmup 2 s) opens ahead of the window so that the slot `next_capture` announced is
+    the first image; the daemon's wall clock (injected) stands a few seconds before the opening."""
+    from test_faults import run_stepped
+
+    opening = (datetime.datetime.now() + datetime.timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    closing = opening + datetime.timedelta(hours=1)
+    daemon = DaemonProcess(tmp_path, camera="warmup: 2",
+                           capture=f"interval: {interval}, active_hours: '{opening:%H:%M}-{closing:%H:%M}'")
+    offset = tmp_path / "offset"
+    offset.write_text(str(opening.timestamp() - time.time() - 6))  # the daemon's clock: 6 s before the opening
+    with run_stepped(daemon, offset):
+        daemon.wait_for_state("idle", timeout=4)
+        assert daemon.status()["next_capture"] == opening.astimezone().isoformat(timespec="seconds")
+        daemon.wait_for_images(1, timeout=10)  # not one interval later
+        first = daemon.images()[0]
+        if interval == 5:
+            daemon.wait_for_images(2, timeout=10)
+    assert first.relative_to(daemon.output).as_posix() == f"{opening:%Y/%m/%d/%H%M%S}.jpg"
+    assert daemon.status()["skipped_today"] == 0 and daemon.gaps() == []
+
+
+def test_a_first_slot_missed_anyway_is_counted_as_skipped_and_named_in_the_gap_log(tmp_path):
+    """The machine stalls (here: its clock steps 12 s) while the camera opens ahead of the window."""
+    from test_faults import run_stepped
+
+    opening = (datetime.datetime.now() + datetime.timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    closing = opening + datetime.timedelta(hours=1)
+    daemon = DaemonProcess(tmp_path, camera="warmup: 2",
+                           capture=f"interval: 5, active_hours: '{opening:%H:%M}-{closing:%H:%M}'")
+    offset = tmp_path / "offset"
+    start = opening.timestamp() - time.time() - 5
+    offset.write_text(str(start))
+    with run_stepped(daemon, offset):
+        daemon.wait_for(lambda: "camera connected" in daemon.logs(), 10, "the camera opened ahead")
+        offset.write_text(str(start + 12))
+        daemon.wait_for(lambda: daemon.status().get("skipped_today") == 1, 10, "the first slot skipped")
+        daemon.wait_for_images(1, timeout=10)  # and capturing goes on
+    iso = opening.astimezone().isoformat(timespec="seconds")
+    named = [line for line in daemon.gaps() if line.startswith(iso)]
+    assert len(named) == 1 and named[0].startswith(f"{iso} skipped: the window's first slot; the camera was ready")

@@ -208,8 +208,23 @@ def test_the_newest_image_says_clear_cloudy_or_unknown_and_mqtt_state_carries_it
     assert sky_now(night.output, "/etc/passwd") == {"stars": None, "sky": "unknown"}
     assert sky_now(night.output, None)["sky"] == "unknown"
     settings = types.SimpleNamespace(storage=types.SimpleNamespace(output_dir=night.output))
-    document = state_document(Snapshot(now=0, settings=settings, status={}, running=True, last_image=at(1, 0)), ())
+    # The MQTT state: darkness from the status' exposure figures of that image, stars from a child process.
+    from PIL import Image, ImageStat
+
+    from timelapse.exif import exposure_of
+
+    with Image.open(at(1, 0)) as image:
+        seconds, gain = exposure_of(image)
+        brightness = ImageStat.Stat(image.convert("L")).mean[0] / 255
+    dark = {"exposure_time_us": seconds * 1e6, "analogue_gain": gain, "brightness": brightness}
+    document = state_document(Snapshot(now=0, settings=settings, status={"exposure": dark}, running=True,
+                                       last_image=at(1, 0)), ())
     assert document["sky"] == "clear" and document["stars"] >= 10
+    daylight = {"exposure_time_us": 1000, "analogue_gain": 1.0, "brightness": 0.4}
+    for status in ({"exposure": daylight}, {}):  # a daytime exposure, or none known (USB): no decode, unknown
+        document = state_document(Snapshot(now=0, settings=settings, status=status, running=True,
+                                           last_image=at(3, 30)), ())
+        assert (document["sky"], document["stars"]) == ("unknown", None)
 
 
 def test_timelapse_status_says_the_night_sky_of_a_dark_newest_image(night, tmp_path):

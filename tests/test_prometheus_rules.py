@@ -23,6 +23,8 @@ tests:
         values: '1x3'
       - series: 'timelapse_clock_synced{{instance="cam4", job="timelapse"}}'
         values: '0x70'
+      - series: 'timelapse_aim_moved{{instance="cam5", job="timelapse"}}'
+        values: '0 0 1 1'
     alert_rule_test:
       - eval_time: 6m
         alertname: TimelapseNotCapturing
@@ -51,6 +53,16 @@ tests:
       - eval_time: 30m
         alertname: TimelapseClockUnsynchronized
         exp_alerts: []
+      - eval_time: 1m
+        alertname: TimelapseCameraMoved
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: TimelapseCameraMoved
+        exp_alerts:
+          - exp_labels: {{severity: warning, instance: cam5, job: timelapse}}
+            exp_annotations:
+              summary: "cam5: camera moved from its aim reference (timelapse_aim_shift_pixels says how far)"
+              description: "Put it back with the web's Live page, compare with reference; or keep the new view: sudo -u timelapse timelapse aim --set"
 """
 
 
@@ -63,7 +75,7 @@ def promtool():
 def test_the_example_rules_pass_promtool_check_rules():
     result = subprocess.run([promtool(), "check", "rules", str(RULES)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 9 rules found" in result.stdout
+    assert "SUCCESS: 10 rules found" in result.stdout
 
 
 def test_the_example_rules_fire_on_the_series_the_camera_serves(tmp_path):

@@ -24,7 +24,7 @@ from web_harness import PASSWORD, WebServer
 
 DATA_URLS = ["/api/status", "/api/days", "/metrics", "/live.jpg", "/live.mjpg", "/images/2026/11/21/120000.jpg",
              "/thumbs/2026/11/21/120000.jpg", "/download/2026-11-21.zip", "/videos/2026/2026-11-21.mp4",
-             "/api/days/2026-11-21", "/api/videos"]
+             "/api/days/2026-11-21", "/api/videos", "/api/aim", "/aim/reference.jpg"]
 PAGES = ["/", "/live", "/days", "/days/2026-11-21", "/videos"]
 
 

@@ -146,6 +146,37 @@ def test_the_scrubber_changes_the_frame_and_the_keogram_jumps(site, browser):
     assert not console_errors(browser)
 
 
+def test_compare_with_reference_on_a_phone_shows_the_reference_and_the_shift_of_each_frame(site, browser, tmp_path):
+    from PIL import Image, ImageChops
+
+    from conftest import run_cli
+
+    # The reference: the newest image as if the camera had since turned (its picture 24 px left, 12 px down).
+    newest = sorted(site.output.rglob("2*/*/*/*.jpg"))[-1]
+    moved = tmp_path / "before.jpg"
+    ImageChops.offset(Image.open(newest), 24, -12).save(moved, quality=90)
+    assert run_cli("--config", site.config, "aim", "--set", moved).returncode == 0
+    size(browser, "phone")
+    open_page(browser, site, "/live")
+    browser.find_element(By.ID, "compare-toggle").click()
+    said = browser.find_element(By.ID, "aim-shift")
+    WebDriverWait(browser, 15).until(lambda d: said.get_attribute("data-frame"))
+    first = int(said.get_attribute("data-frame"))
+    WebDriverWait(browser, 15).until(lambda d: int(said.get_attribute("data-frame")) > first + 2)  # frame by frame
+    overlay = browser.find_element(By.ID, "aim-overlay")
+    WebDriverWait(browser, 10).until(lambda d: overlay.get_attribute("naturalWidth") not in (None, "0"))
+    assert overlay.is_displayed() and overlay.value_of_css_property("opacity") == "0.5"
+    assert "24 px left, 12 px down" in said.text or said.text.startswith("No verdict"), said.text
+    browser.save_screenshot(str(SHOTS / "phone-live-compare.png"))
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element(By.ID, "compare-mode")).select_by_value("difference")
+    assert "difference" in overlay.get_attribute("class")
+    browser.save_screenshot(str(SHOTS / "phone-live-compare-difference.png"))
+    assert no_horizontal_scroll(browser)
+    assert not console_errors(browser)
+
+
 def test_the_live_page_says_why_when_the_daemon_is_stopped(site, browser):
     site.daemon.stop()
     size(browser, "phone")

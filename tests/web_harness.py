@@ -28,7 +28,10 @@ class WebServer:
         self.daemon = DaemonProcess(tmp_path, camera=camera, capture=capture)
         self.port = free_port()
         self.config = self.daemon.config
-        text = self.config.read_text() + f"web: {{address: 127.0.0.1, port: {self.port}, auth: {auth}}}\n" + extra
+        self.layer = tmp_path / "web-state/settings.yml"  # the web layer (SPEC §17), never the machine's
+        self.layer.parent.mkdir(exist_ok=True)
+        text = self.config.read_text() + (f"web: {{address: 127.0.0.1, port: {self.port}, auth: {auth}, "
+                                          f"settings: {self.layer}}}\n") + extra
         self.config.write_text(text)
         self.output = self.daemon.output
         self.cache = tmp_path / "cache"

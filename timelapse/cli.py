@@ -3,10 +3,13 @@
 import argparse
 import datetime
 import importlib
+import os
 import sys
 
 from timelapse import __version__
 from timelapse.errors import EXIT_FAILURE, TimelapseError
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `cat` whose reader went away
 
 # command -> (module, function, help); modules load only when their command runs,
 # so `timelapse status` never pays for numpy or OpenCV.
@@ -30,6 +33,10 @@ COMMANDS = {
                    "write a night's startrails image from its dark frames (dusk to dawn)"),
     "meteors": ("timelapse.night.command", "meteors_command",
                 "find a night's meteor candidates; print them as JSON"),
+    "settings": ("timelapse.settings.command", "settings_command",
+                 "show the effective settings and where each comes from; the web layer's history"),
+    "aim": ("timelapse.aim.command", "aim_command",
+            "the shift of an image from the aim reference (has the camera moved?), or set the reference"),
 }
 
 
@@ -125,6 +132,15 @@ def build_parser():
         elif name == "alerts":
             command.add_argument("--test", action="store_true",
                                  help="send one test message through every configured channel and say how each went")
+        elif name == "settings":
+            which = command.add_mutually_exclusive_group()
+            which.add_argument("--history", action="store_true", help="the web layer's last 10 versions")
+            which.add_argument("--rollback", type=int, metavar="N", help="make version N the web layer again")
+            which.add_argument("--reset", action="store_true", help="remove the web layer: the file alone applies")
+            command.add_argument("--json", action="store_true", help="print it as JSON")
+        elif name == "aim":
+            command.add_argument("image", nargs="?", metavar="IMAGE", help="a JPEG (default: the latest image)")
+            command.add_argument("--set", action="store_true", help="make IMAGE (default: the latest) the aim reference")
         elif name == "cleanup":
             command.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     return parser
@@ -146,7 +162,12 @@ def main(argv=None):
     module, function, _ = COMMANDS[args.command]
     try:
         handler = getattr(importlib.import_module(module), function)
-        return handler(args) or 0
+        code = handler(args) or 0
+        sys.stdout.flush()  # a closed pipe shows here, inside this one exit path
+        return code
+    except BrokenPipeError:  # `timelapse check-config | head -1`: the reader has gone; quiet, as `cat`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush must not fail again
+        return EXIT_BROKEN_PIPE
     except TimelapseError as exc:
         if args.debug:
             raise

@@ -14,12 +14,14 @@ def _interval_text(seconds):
 def check_config(args):
     """Validate the configuration; print OK and the effective essentials."""
     settings = config.load(args.file or args.config)
+    layer_refused(settings)
     camera = settings.camera
     device = f" (device {camera.device})" if camera.source in ("usb", "auto") else ""
     print(f"OK: {settings.path or 'built-in defaults (no configuration file)'}")
     print(f"  output_dir: {settings.storage.output_dir}")
     print(f"  camera: {camera.source}{device}, {camera.resolution[0]}x{camera.resolution[1]}")
     print(f"  interval: {_interval_text(settings.capture.interval)}")
+    _check_layer(settings)
     if settings.sync.remote:
         import sys
 
@@ -34,6 +36,30 @@ def check_config(args):
             print(f"timelapse: warning: {exc}", file=sys.stderr)
     _check_alerts(settings)
     return 0
+
+
+def layer_refused(settings):
+    """Raise ConfigError (exit 78) naming the web layer and its problems if the loader ignored it."""
+    from timelapse.errors import ConfigError
+
+    layer = settings.layer
+    if layer is not None and layer.error:
+        raise ConfigError([f"the web layer {layer.path} is ignored (capture runs on the file alone):"]
+                          + layer.error)
+
+
+def _check_layer(settings):
+    """Print the web layer in force and the keys where it overrides the file."""
+    layer = settings.layer
+    if layer is None or layer.path is None:
+        return
+    if layer.data:
+        version = f"version {layer.version}" if layer.version is not None else "no version (written by hand?)"
+        print(f"  web layer: {layer.path} ({version})")
+    for key, line in layer.overlap:
+        where = f"{settings.path}:{line}" if line else settings.path
+        print(f"  {key}: set in {where} and in the web layer: the web's value stays in force "
+              "(timelapse settings; \"use the file's value\" on the Settings page)")
 
 
 def _check_alerts(settings):
@@ -83,6 +109,7 @@ def status(args):
     current = seen.status or None
     if args.json:
         shown = dict(current or {}, sync=seen.sync) if seen.sync else current
+        shown = dict(shown or {}, aim=seen.aim) if seen.aim else shown
         print(json.dumps(dict(shown or {}, alerts=seen.alerts) if seen.alerts else shown, indent=1, sort_keys=True))
     else:
         from timelapse.night.sky_now import sky_now  # SPEC §19: the clear-sky figure, when the newest image is dark
@@ -93,6 +120,10 @@ def status(args):
         sky = sky_now(settings.storage.output_dir, (current or {}).get("last_image"))
         if sky["stars"] is not None:
             lines.append(f"  {'night sky:':<19}{sky['sky']} ({sky['stars']} stars)")
+        if seen.aim:
+            from timelapse.aim.watch import summary_line
+
+            lines.append(summary_line(seen.aim))
         print("\n".join(lines))
     # Like `systemctl status`: 3 when the daemon is not running, so scripts can test it.
     return 0 if seen.running else EXIT_NOT_RUNNING
@@ -100,7 +131,7 @@ def status(args):
 
 def snapshot(args):
     """Capture one image now with the configured camera, honouring the camera lock."""
-    import datetime
+    import itertools
     import time
 
     from timelapse.camera import make_camera
@@ -113,7 +144,6 @@ def snapshot(args):
     from timelapse.storage import write_atomically
 
     settings = config.load(args.config)
-    output = args.output or datetime.datetime.now().strftime("snapshot-%Y%m%d-%H%M%S.jpg")
     lock = CameraLock(settings.daemon.lock_file, holder="timelapse snapshot")
     try:
         lock.acquire(wait=2.0)
@@ -133,7 +163,13 @@ def snapshot(args):
             camera.close()
     finally:
         lock.release()
-    write_atomically(output, data, replace=True)
+    if args.output:  # a name the user chose: replaced, as `cp` would
+        output = args.output
+        write_atomically(output, data, replace=True)
+    else:  # never overwrite an earlier snapshot, even of the same second
+        stem = taken.strftime("snapshot-%Y%m%d-%H%M%S")
+        output = next(name for name in (f"{stem}{f'-{n}' if n > 1 else ''}.jpg" for n in itertools.count(1))
+                      if write_atomically(name, data))
     print(f"{output} ({len(data)} bytes, {camera.describe()})")
     return 0
 

@@ -35,6 +35,7 @@ class Observation:
     or when not installed}. ``sync``: the offsite copy's summary (last, last_success,
     days_waiting, remote), None without sync.remote. ``alerts``: {channel: health record or None
     (the alerts process has not reported it)} for each configured channel, None without any.
+    ``aim``: the last check against the aim reference (timelapse.aim.watch.summary), None without one.
     """
 
     now: float
@@ -46,6 +47,7 @@ class Observation:
     units: dict = field(default_factory=dict)
     sync: dict = None
     alerts: dict = None
+    aim: dict = None
 
 
 def daemon_state(status, unit, status_path):
@@ -90,6 +92,9 @@ class Observer:
             seen.sync = dict(summary(settings.storage.output_dir), remote=settings.sync.remote)
         if alerts:
             seen.alerts = alert_channels(settings)
+        from timelapse.aim.watch import summary as aim_summary
+
+        seen.aim = aim_summary(settings.storage.output_dir)
         return seen
 
     def _unit_states(self):

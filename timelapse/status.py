@@ -5,7 +5,8 @@ import os
 
 from timelapse.jsonstate import read_json, write_json
 
-STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "stopped")
+STATES = ("starting", "waiting_for_clock", "waiting_for_camera", "capturing", "idle", "disk_full", "storage_missing",
+          "stopped")
 
 
 def iso(epoch):
@@ -123,6 +124,7 @@ def format_status(status, path, now=None, sync=None, running=None, unit=None, al
          ("synchronized" if status.get("clock_synced") else "NOT synchronized (image times may be wrong)")),
         ("retention", f"PAUSED: {status['retention_paused']}" if status.get("retention_paused") else None),
         ("last error", status.get("last_error")),
+        ("web settings", describe_settings(status.get("settings"))),
         ("failures in a row", status.get("consecutive_failures") or None),
         ("config loaded", status.get("config_loaded")),
         ("started", status.get("started")),
@@ -146,6 +148,17 @@ def format_alerts(health):
     return rows
 
 
+def describe_settings(settings):
+    """Return the status' web layer fields ({"version", "applied", "error"}) as text, or None without a layer."""
+    if not isinstance(settings, dict):
+        return None
+    if settings.get("error"):
+        return f"IGNORED, running on the file alone: {settings['error']}"
+    if settings.get("version") is not None or settings.get("applied"):
+        return f"version {settings.get('version')}, applied {settings.get('applied')}"
+    return None
+
+
 def _last_capture(status):
     if not status.get("last_capture"):
         return "none yet"
@@ -155,6 +168,8 @@ def _last_capture(status):
 
 
 def _disk(status):
+    if status.get("missing_mount"):
+        return f"NOT MOUNTED at {status['missing_mount']} (nothing is written to the card underneath)"
     if status.get("disk_usage_percent") is None:
         return None
     free = status.get("disk_free_bytes")

@@ -228,6 +228,30 @@ V=/var/lib/timelapse/videos/$(date -d yesterday +%Y)/$(date -d yesterday +%F).mp
 echo "render_video=$(stat -c %U $V) $(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 $V)"
 echo "render_keogram=$(stat -c %U ${V%.mp4}-keogram.jpg)"
 echo "render_journal=$(journalctl -b -u timelapse-render --no-pager -o cat | grep -m1 '^wrote .*mp4')"
+
+# A drive that goes away (SPEC §6): /srv/drive in /etc/fstab (noauto: mounted by hand), a bind of /srv/usb.
+cp /root/shipped.yml /root/drive-restore.yml
+mkdir -p /srv/drive /srv/usb/images && chown timelapse:timelapse /srv/usb/images
+echo '/srv/usb /srv/drive none bind,noauto,nofail 0 0' >> /etc/fstab
+mount /srv/drive
+mkdir -p /etc/systemd/system/timelapse.service.d
+printf '[Service]\nReadWritePaths=-/srv/drive\n' > /etc/systemd/system/timelapse.service.d/drive.conf
+systemctl daemon-reload
+sed -i 's/^  source: auto/  source: synthetic/; s/^  interval: 60/  interval: 2/; s/^  warmup: 2/  warmup: 0/; s/^  clock_sync_timeout: 120/  clock_sync_timeout: 0/; s|^  output_dir: /var/lib/timelapse|  output_dir: /srv/drive/images|' $CFG
+systemctl restart timelapse
+wait_for 20 '[ $(find /srv/usb -name "*.jpg" | wc -l) -ge 1 ]'
+echo "drive_images=$(find /srv/usb -name '*.jpg' | wc -l)"
+umount /srv/drive
+mkdir /srv/drive/images  # a directory left underneath, on the root filesystem
+wait_for 20 '[ "$(state)" = storage_missing ]'
+echo "drive_away=$(state) $(timelapse status | grep -c 'not mounted at /srv/drive')"
+systemctl restart timelapse  # a restart while it is away
+sleep 5
+echo "drive_restart=$(state) $(find /srv/drive -type f | wc -l)"
+rmdir /srv/drive/images
+dpkg -i /srv/timelapse_*.deb >/dev/null 2>&1  # an upgrade while it is away
+echo "drive_upgrade=$(dpkg-query -W -f '${Status}' timelapse) $([ -e /srv/drive/images ] && echo created || echo absent)"
+touch /root/drive-away  # the next boot of this root starts with the drive away (test_boot_alerts...)
 """
 
 
@@ -278,12 +302,30 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     assert got["render_result"] == "success", output
     assert got["render_video"] == "timelapse 6" and got["render_keogram"] == "timelapse"
     assert got["render_journal"].startswith("wrote /var/lib/timelapse/videos/")
+    assert int(got["drive_images"]) >= 1
+    assert got["drive_away"] == "storage_missing 1"
+    assert got["drive_restart"] == "storage_missing 0"
+    assert got["drive_upgrade"] == "install ok installed absent"
 
 
 ALERTS_BOOT_CHECK = r"""
 set -u
 wait_for() { n=0; while [ $n -lt $(($1 * 10)) ]; do if sh -c "$2"; then return 0; fi; sleep 0.1; n=$((n+1)); done; return 1; }
+state() { python3 -c 'import json; print(json.load(open("/run/timelapse/status.json"))["state"])' 2>/dev/null; }
 CFG=/etc/timelapse/timelapse.yml
+if [ -e /root/drive-away ]; then  # the first boot left output_dir's drive unmounted: a reboot while away
+    wait_for 30 '[ "$(state)" = storage_missing ]'
+    echo "drive_reboot=$(state) $(find /srv/drive | wc -l)"
+    mount /srv/drive
+    wait_for 20 '[ "$(state)" = capturing ]'
+    echo "drive_back=$(state) $(find /srv/usb -name '*.jpg' -newer /root/drive-away | wc -l)"
+    umount /srv/drive
+    rm -r /root/drive-away /etc/systemd/system/timelapse.service.d/drive.conf
+    sed -i '/^\/srv\/usb /d' /etc/fstab
+    cp /root/drive-restore.yml $CFG
+    systemctl daemon-reload
+    systemctl restart timelapse
+fi
 cp $CFG /root/shipped.yml
 echo "alerts_enabled=$(systemctl is-enabled timelapse-alerts)"
 wait_for 30 '[ "$(systemctl is-active timelapse-alerts)" = active ]'
@@ -357,6 +399,9 @@ def test_boot_alerts_service_reports_a_stopped_daemon_and_its_return(alerts_boot
     output = alerts_boot
     print(output)
     got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
+    if "drive_reboot" in got:  # booted after test_boot_runs_the_service...: its drive left away
+        assert got["drive_reboot"] == "storage_missing 1"  # nothing under the mount point but itself
+        assert got["drive_back"].startswith("capturing ") and int(got["drive_back"].split()[1]) >= 1
     assert got["alerts_enabled"] == "enabled"
     assert got["alerts_active"] == "active timelapse"
     assert int(got["alerts_idle"]) >= 1  # no channel in the shipped config: idle and silent
@@ -424,6 +469,49 @@ def build_upgrade(version):
     return work / f"timelapse_{version}_all.deb"
 
 
+SETTINGS_BOOT_CHECK = r"""
+set -u
+wait_for() { n=0; while [ $n -lt $(($1 * 10)) ]; do if sh -c "$2"; then return 0; fi; sleep 0.1; n=$((n+1)); done; return 1; }
+CFG=/etc/timelapse/timelapse.yml
+cp $CFG /root/shipped-settings.yml
+sed -i 's/^  source: auto/  source: synthetic/; s/^  interval: 60/  interval: 2/; s/^  warmup: 2/  warmup: 0/; s/^  clock_sync_timeout: 120/  clock_sync_timeout: 0/' $CFG
+before=$(sha256sum $CFG)
+echo 'settings boot password' | timelapse web-password --stdin >/dev/null
+systemctl restart timelapse timelapse-web
+wait_for 30 '[ "$(curl -s -o /dev/null -w %{http_code} -u me:settings\ boot\ password http://127.0.0.1:8080/api/settings)" = 200 ]'
+echo "state_dir=$(stat -c %U:%G:%a /var/lib/timelapse-web)"
+curl -s -c /root/jar -u 'me:settings boot password' http://127.0.0.1:8080/api/settings > /root/settings.json
+token=$(python3 -c 'import json; print(json.load(open("/root/settings.json"))["xsrf"])')
+post() { curl -s -o /root/post.json -w %{http_code} -b /root/jar -u 'me:settings boot password' -H 'Content-Type: application/json' "$@" http://127.0.0.1:8080/api/settings; }
+echo "no_token=$(post -d '{"capture.interval": "3s"}')"
+echo "saved=$(post -H "X-XSRFToken: $token" -d '{"capture.interval": "3s"}')"
+echo "forbidden=$(post -H "X-XSRFToken: $token" -d '{"storage.output_dir": "/tmp"}')"
+echo "layer=$(stat -c %U:%G:%a /var/lib/timelapse-web/settings.yml)"
+version() { timelapse status --json | python3 -c 'import json,sys; print((json.load(sys.stdin).get("settings") or {}).get("version"))'; }
+wait_for 20 '[ "$(timelapse status --json | python3 -c "import json,sys; print((json.load(sys.stdin).get(\"settings\") or {}).get(\"version\"))")" = 1 ]'
+echo "applied=$(version) $(timelapse status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["interval"])')"
+echo "conffile_same=$([ "$(sha256sum $CFG)" = "$before" ] && echo yes || echo no)"
+echo "web_writes_etc=$(setpriv --reuid=timelapse-web --regid=timelapse-web --init-groups sh -c 'touch /etc/timelapse/x 2>/dev/null && echo yes || echo no')"
+echo "web_writes_code=$(setpriv --reuid=timelapse-web --regid=timelapse-web --init-groups sh -c 'for f in /usr/bin/timelapse /usr/lib/python3/dist-packages/timelapse/cli.py /usr/lib/python3/dist-packages/timelapse; do [ -w $f ] && echo $f; done; true')"
+echo "origin=$(timelapse settings | grep '^capture.interval')"
+cp /root/shipped-settings.yml $CFG
+"""
+
+
+def test_boot_web_settings_save_apply_and_stay_in_their_place(chroot):
+    chroot.run("apt-get install -y -q curl")
+    output = chroot.boot(SETTINGS_BOOT_CHECK)
+    print(output)
+    got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
+    assert got["state_dir"] == "timelapse-web:timelapse-web:755"
+    assert got["no_token"] == "403" and got["saved"] == "200" and got["forbidden"] == "403"
+    assert got["layer"] == "timelapse-web:timelapse-web:644"  # the daemon reads it; it holds no secret
+    assert got["applied"] == "1 3.0"  # the daemon (user timelapse, ProtectSystem=strict) read and applied it
+    assert got["conffile_same"] == "yes"
+    assert got["web_writes_etc"] == "no" and got["web_writes_code"] == ""
+    assert "web 20" in got["origin"] and "from 127.0.0.1" in got["origin"]
+
+
 def test_upgrade_keeps_the_users_edit_and_the_service_user(chroot, deb):
     before = chroot.run("getent passwd timelapse; id -nG timelapse").stdout
     chroot.run(f"sed -i 's/^  interval: 60/  interval: 5m/' {CONFIG}")
@@ -436,6 +524,8 @@ def test_upgrade_keeps_the_users_edit_and_the_service_user(chroot, deb):
     assert "a newer release's default file" in chroot.path(CONFIG + ".dpkg-dist").read_text()
     assert chroot.run("getent passwd timelapse; id -nG timelapse").stdout == before
     assert chroot.run("timelapse --version").stdout.strip().endswith("+1")
+    if chroot.path("/var/lib/timelapse-web/settings.yml").exists():  # the web's settings stay in force
+        assert "interval: 3s" in chroot.path("/var/lib/timelapse-web/settings.yml").read_text()
 
 
 def test_purge_removes_config_and_keeps_images(chroot):
@@ -444,6 +534,7 @@ def test_purge_removes_config_and_keeps_images(chroot):
     result = chroot.run("apt-get purge -y -q timelapse 2>&1")
     assert "kept /var/lib/timelapse" in result.stdout
     assert not chroot.path("/etc/timelapse").exists()
+    assert not chroot.path("/var/lib/timelapse-web").exists()  # the web layer and its history
     assert chroot.path("/var/lib/timelapse/2026/11/21/120000.jpg").exists()
     assert not chroot.path("/var/lib/timelapse/2026/11/21/.120001.jpg.77.tmp").exists()
 

@@ -9,6 +9,7 @@ import datetime
 import socket
 
 PUBLIC = ("event", "state", "camera", "since", "message", "last_image")
+EXTRA = ("shift", "images")  # camera_moved (SPEC §20)
 
 
 def camera_name(settings):
@@ -58,8 +59,13 @@ def compose(transition, snap, camera):
         text = (f"{camera}: {rule.resolved} at {local(transition.until, snap.now)}, after "
                 f"{duration(transition.until - transition.since)} ({rule.title} since "
                 f"{local(transition.since, snap.now)}). Last image: {_last_image(snap)}.")
-    return {"event": rule.name, "state": transition.state, "camera": camera, "since": iso(transition.since),
-            "message": text, "last_image": snap.last_image, "title": title}
+    message = {"event": rule.name, "state": transition.state, "camera": camera, "since": iso(transition.since),
+               "message": text, "last_image": snap.last_image, "title": title}
+    if rule.name == "camera_moved":  # the shift and the before/after images (SPEC §20)
+        from timelapse.alerts.moved import extras
+
+        message.update(extras(snap))
+    return message
 
 
 def test_message(camera, now):
@@ -71,5 +77,5 @@ def test_message(camera, now):
 
 
 def public(message):
-    """Return the part of a message the webhook posts."""
-    return {key: message.get(key) for key in PUBLIC}
+    """Return the part of a message the webhook posts (camera_moved: also "shift" and "images")."""
+    return dict({key: message.get(key) for key in PUBLIC}, **{key: message[key] for key in EXTRA if key in message})

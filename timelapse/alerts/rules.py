@@ -9,6 +9,7 @@ or None (it cannot be judged now: the state stays as it was, e.g. outside the ca
 import datetime
 from collections import namedtuple
 
+from timelapse.alerts.moved import camera_moved
 from timelapse.alerts.snapshot import epoch
 from timelapse.window import day_window
 
@@ -41,8 +42,8 @@ def not_capturing(snap):
         return snap.why_down or "the daemon is not running"
     if snap.stale:
         return f"the daemon's status has not changed since {snap.status.get('updated')}: it may be hung"
-    if snap.status.get("state") in ("waiting_for_camera", "disk_full"):
-        return False  # camera_lost and disk_full say why
+    if snap.status.get("state") in ("waiting_for_camera", "disk_full", "storage_missing"):
+        return False  # camera_lost, disk_full and storage_missing say why
     opened = window_opened(snap.settings, snap.now)
     if opened is None or snap.status.get("state") == "idle":
         return None  # outside the capture window (or none today: polar night): nothing is expected
@@ -60,7 +61,16 @@ def camera_lost(snap):
     return False
 
 
+def storage_missing(snap):
+    """output_dir's own drive (USB, NAS) is not mounted: the daemon writes nothing (SPEC §6)."""
+    if snap.running and snap.status.get("state") == "storage_missing":
+        return snap.status.get("last_error") or f"the drive for images is not mounted at {snap.status.get('missing_mount')}"
+    return False
+
+
 def _percent(snap):
+    if snap.status.get("state") == "storage_missing":
+        return None  # what is underneath is the root's disk, not the drive's
     return snap.disk.percent if snap.disk is not None else snap.status.get("disk_usage_percent")
 
 
@@ -122,6 +132,8 @@ RULES = (
          "sudo systemctl status timelapse; journalctl -u timelapse -e"),
     Rule("camera_lost", "camera lost", "camera back", lambda s: max(2 * _interval(s), 10), camera_lost,
          "check the camera's cable; timelapse cameras; journalctl -u timelapse -e"),
+    Rule("storage_missing", "drive for images missing", "drive for images back", lambda s: 0, storage_missing,
+         "plug in or mount the drive (findmnt; sudo mount -a); journalctl -u timelapse -e"),
     Rule("disk_full", "disk full", "disk has room again", lambda s: 0, disk_full,
          "free space (timelapse cleanup --dry-run; storage.retention_days); df -h"),
     Rule("disk_warn", "disk nearly full", "disk below warn_threshold", lambda s: 0, disk_warn,
@@ -132,6 +144,9 @@ RULES = (
          clock_unsynchronized, "timedatectl; check the network and NTP (systemd-timesyncd)"),
     Rule("render_failed", "nightly render failed", "nightly render works again", lambda s: 0, render_failed,
          "journalctl -u timelapse-render -e; sudo -u timelapse timelapse render yesterday"),
+    Rule("camera_moved", "camera moved", "camera back in place", lambda s: 0, camera_moved,
+         "put it back with the web's Live page, compare with reference (timelapse aim shows the shift); "
+         "or keep the new view: sudo -u timelapse timelapse aim --set"),
 )
 
 BY_NAME = {rule.name: rule for rule in RULES}

@@ -76,7 +76,19 @@ class Watcher(StopAndReload):
             channel.stop()
         self.channels = []
 
+    def watch_layer(self):
+        """A save of the web layer wakes this process for a reload, as SIGHUP does (SPEC §17)."""
+        from timelapse.settings.watch import LayerWatch
+
+        if getattr(self, "layer_watch", None):
+            self.layer_watch.stop()
+        self.layer_watch = None
+        if self.settings.web.settings:
+            watch = LayerWatch(self.settings.web.settings, self._request_reload)
+            self.layer_watch = watch if watch.start() else None
+
     def run(self):
+        self.watch_layer()
         while not self.stop_requested:
             self.reload_requested = False
             names = self._start_channels()
@@ -102,8 +114,13 @@ class Watcher(StopAndReload):
                 log.error("%s", problem)
             log.error("alerts: reload rejected; keeping the previous settings")
         else:
-            self.settings = new
+            from timelapse.settings.applied import tell
+
+            old, self.settings = self.settings, new
             log.info("alerts: reloaded %s", new.path or "built-in defaults")
+            tell(new.layer, old.layer.summary() if old.layer else None, who="alerts")
+            if new.web.settings != old.web.settings:
+                self.watch_layer()
 
     def _watch(self):
         engine = Engine(self.store)

@@ -22,6 +22,7 @@ mean of 0.16, exposure up to 66 ms, then gain up to 8, with no smoothing.
 import datetime
 import os
 import threading
+import time
 
 import numpy as np
 
@@ -87,6 +88,8 @@ class SyntheticCamera(Camera):
             normal = self._rng.standard_normal(width * height * 3 + 65536) * NOISE_SCALE + 128
             self._noise = np.clip(normal, 0, 255).astype(np.uint8)  # N(0, 1) as 128 ± NOISE_SCALE
         self.opens += 1
+        if self.settings.warmup:  # as a real camera settles (usb.py, picamera.py)
+            time.sleep(self.settings.warmup)
 
     def capture(self):
         if self._ramp_x is None:

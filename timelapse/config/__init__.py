@@ -1,7 +1,7 @@
 """Load, validate and hand out the configuration as typed, frozen settings."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import voluptuous as vol
 
@@ -60,6 +60,7 @@ class WebSettings:
     port: int
     auth: str  # "password" or "none"
     live_fps: int
+    settings: object = None  # the web layer's path (SPEC §17); None: no web layer
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class AlertsSettings:
     mqtt: object  # None or {"host", "port", "tls", "user", "topic", "homeassistant"}
     daily_report: object  # None or "HH:MM"
     name: object  # None: the host name
+    moved: object  # pixels of shift from the aim reference that are "moved"; None: off (SPEC §20)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Config:
     render: RenderSettings
     alerts: AlertsSettings
     path: object = None  # the file it came from, None for built-in defaults
+    layer: object = field(default=None, compare=False)  # settings.merge.LayerState: the web layer merged over the file (SPEC §17)
 
 
 _SETTINGS = {"camera": CameraSettings, "capture": CaptureSettings,
@@ -148,17 +151,29 @@ def find_path(explicit=None, environ=os.environ):
     return DEFAULT_PATH if os.path.exists(DEFAULT_PATH) else None
 
 
-def load(explicit=None, environ=os.environ):
-    """Return the effective Config; raise ConfigError with every problem if it is invalid."""
-    path = find_path(explicit, environ)
-    if path is None:
-        return defaults()
-    return validate(read_yaml(path), str(path))
+def load(explicit=None, environ=os.environ, layer=True):
+    """Return the effective Config: defaults, then the file, then the web layer (``layer``: merge it).
+
+    Raise ConfigError with every problem if the file is invalid. A web layer that is invalid is
+    ignored as a whole (the file alone applies) and its problems are in ``Config.layer.error``.
+    """
+    return _load_path(find_path(explicit, environ), layer)
+
+
+def _load_path(path, layer=True):
+    data = read_yaml(path) if path is not None else {}
+    filename = str(path) if path is not None else "<defaults>"
+    settings = validate(data, filename)
+    if not layer:
+        return settings
+    from timelapse.settings.merge import over_file
+
+    return over_file(settings, data, filename)
 
 
 def reload(current):
-    """Return (new Config, []) from the same file as ``current``, or (None, problems)."""
+    """Return (new Config, []) from the same file (and web layer) as ``current``, or (None, problems)."""
     try:
-        return (load(current.path) if current.path else defaults()), []
+        return _load_path(current.path), []
     except ConfigError as exc:
         return None, exc.problems

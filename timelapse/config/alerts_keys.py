@@ -73,3 +73,12 @@ def camera_name(value):
     if isinstance(value, str) and value.strip() and "\n" not in value and len(value) <= 60:
         return value.strip()
     raise vol.Invalid("expected a short name on one line, such as \"balcony\", or null (the host name)")
+
+
+def moved_pixels(value):
+    """Return the shift in pixels from the aim reference that counts as "moved" (SPEC §20), or None (off)."""
+    if value is None:
+        return None
+    if is_number(value) and float(value).is_integer() and 1 <= value <= 10000:
+        return int(value)
+    raise vol.Invalid("expected a whole number of pixels of at least 1, such as 20, or null (no camera_moved alert)")

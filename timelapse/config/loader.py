@@ -62,6 +62,11 @@ def read_yaml(path):
         raise ConfigError(f"{path}: is a directory, expected a YAML file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_yaml(raw, path)
+
+
+def parse_yaml(raw, path):
+    """Return the parsed document of the bytes ``raw`` read from ``path``; raise ConfigError if not YAML."""
     if len(raw) > MAX_BYTES:
         raise ConfigError(f"{path}: file is larger than {MAX_BYTES // 1024} KiB; is it really the configuration?")
     try:

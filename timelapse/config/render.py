@@ -8,17 +8,21 @@ from timelapse.config.schema import OPTIONS, SECTIONS, keys_of
 _MISSING = object()
 
 
-def _locate(data, path):
-    """Return (line, value) for ``path`` in the loaded document, as deep as it goes."""
+def _locate(data, path, filename=None):
+    """Return (line, value, file) for ``path`` in the loaded document, as deep as it goes.
+
+    A merged document (settings/merge.py) names the file a key came from in its ``sources``.
+    """
     line, node = getattr(data, "line", None), data
     for part in path:
         if isinstance(node, LineDict) and part in node:
-            line, node = node.lines[part], node[part]
+            filename = getattr(node, "sources", {}).get(part, filename)
+            line, node = node.lines.get(part), node[part]
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
-            return line, _MISSING
-    return line, node
+            return line, _MISSING, filename
+    return line, node, filename
 
 
 def describe(value):
@@ -56,21 +60,30 @@ def _unknown_key(path):
     return f"{'.'.join(map(str, path))}: unknown key '{key}' in section '{section}'{hint}"
 
 
+def explain(error, data):
+    """Return (line, text, file) of one voluptuous error: "key.path: expected ..., got ..." and where.
+
+    ``file`` is None unless the key came from another file than the document's (a merged web layer).
+    """
+    path = list(error.path)
+    line, value, source = _locate(data, path)
+    if error.error_message == "extra keys not allowed":
+        return line, _unknown_key(path), source
+    text = error.error_message
+    if value is not _MISSING:
+        text += f", got {describe(value)}"
+    if path:
+        text = f"{'.'.join(map(str, path))}: {text}"
+    return line, text, source
+
+
 def render_errors(errors, data, filename):
     """Return (line, message) for each voluptuous error."""
     lines = []
     for error in errors:
-        path = list(error.path)
-        line, value = _locate(data, path)
-        if error.error_message == "extra keys not allowed":
-            text = _unknown_key(path)
-        else:
-            text = error.error_message
-            if value is not _MISSING:
-                text += f", got {describe(value)}"
-            if path:
-                text = f"{'.'.join(map(str, path))}: {text}"
-        lines.append((line or 0, f"{filename}:{line}: {text}" if line else f"{filename}: {text}"))
+        line, text, source = explain(error, data)
+        where = source or filename
+        lines.append((line or 0, f"{where}:{line}: {text}" if line else f"{where}: {text}"))
     return lines
 
 

@@ -43,6 +43,7 @@ OPTIONS = (
     Option("web", "port", 8080, v.number(1, 65535, integer=True)),
     Option("web", "auth", "password", v.one_of("password", "none")),
     Option("web", "live_fps", 5, v.number(1, 15, integer=True)),
+    Option("web", "settings", "/var/lib/timelapse-web/settings.yml", v.absolute_path(optional=True)),
     Option("sync", "remote", None, network_keys.remote),
     Option("sync", "every", "15m", v.duration(300)),
     Option("sync", "bwlimit", None, network_keys.bwlimit),
@@ -66,6 +67,7 @@ OPTIONS = (
     Option("alerts", "mqtt", None, alerts_keys.mqtt_channel),
     Option("alerts", "daily_report", None, alerts_keys.clock_time),
     Option("alerts", "name", None, alerts_keys.camera_name),
+    Option("alerts", "moved", 20, alerts_keys.moved_pixels),
 )
 
 SECTIONS = tuple(dict.fromkeys(option.section for option in OPTIONS))

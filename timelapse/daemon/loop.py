@@ -12,7 +12,7 @@ import time
 
 from timelapse import __version__, config
 from timelapse.clock import clock_synchronized, local_time
-from timelapse.daemon.reload import apply_reload
+from timelapse.daemon.reload import apply_reload, watch_layer
 from timelapse.daemon.reporter import StatusReporter
 from timelapse.daemon.storage_keeper import StorageKeeper
 from timelapse.errors import CameraError, ConfigError, EXIT_FAILURE, StorageError
@@ -31,6 +31,11 @@ from timelapse.storage import write_atomically
 from timelapse.window import next_opening, window_state
 
 log = logging.getLogger("timelapse")
+# A new web layer does not interrupt a wait that ends sooner than this: the slot comes first, the
+# reload (some ms of YAML and validation; more on a Pi) right after it.
+LAYER_GUARD = 0.3
+
+OPEN_MARGIN = 1.0  # seconds beyond camera.warmup to open a camera ahead of a window's first slot
 
 
 class SystemClock:
@@ -70,6 +75,8 @@ class Daemon(StopAndReload):
         self.reporter = StatusReporter(lambda: self.settings, self.clock.wall, self.notifier)
         self.storage = StorageKeeper(lambda: self.settings, self.reporter, lambda: self.stop_requested)
         self._today = datetime.date.fromtimestamp(self.clock.wall())
+        self.layer_watch = None
+        self.layer_changed = False  # set by the web layer's watch (a thread), like reload_requested by SIGHUP
 
     def _new_session(self, settings):
         return CameraSession(settings.camera, settings.capture.jpeg_quality, settings.capture.timeout,
@@ -88,6 +95,11 @@ class Daemon(StopAndReload):
             self._last_ping = now
             self.notifier.watchdog()
 
+    def note_layer_change(self):
+        """The web layer changed (called from its watch thread): wake the loop, as SIGHUP's handler does."""
+        self.layer_changed = True
+        self.wake.set()
+
     def sleep_until(self, deadline):
         """Wait until boot-clock ``deadline``; return False early on a stop or reload request."""
         period = self.notifier.watchdog_period
@@ -95,6 +107,8 @@ class Daemon(StopAndReload):
             remaining = deadline - self.clock.boot()
             if remaining <= 0:
                 return True
+            if self.layer_changed and remaining > LAYER_GUARD:
+                return False
             self.wake.wait(min(remaining, period) if period else remaining)
             self.wake.clear()
             self.ping()
@@ -105,6 +119,7 @@ class Daemon(StopAndReload):
     def run(self):
         """Run until SIGTERM/SIGINT; return the exit code."""
         self.install_signal_handlers()
+        watch_layer(self)  # a save in the web wakes the loop like SIGHUP (no wakeups otherwise)
         settings = self.settings
         log.info("timelapse %s starting: %s every %g s into %s", __version__, settings.camera.source,
                  settings.capture.interval, settings.storage.output_dir)
@@ -121,12 +136,15 @@ class Daemon(StopAndReload):
             self.status["last_error"] = str(exc)
             code = EXIT_FAILURE
         self.notifier.send(stopping=1)
-        self.exposure.save()
+        if self.storage.away is None:  # never into the directory left underneath a missing drive
+            self.exposure.save()
         if code == EXIT_FAILURE:
             self.session.abandon()
         else:
             self.session.close()
         self.reporter.set_state("stopped", next_capture=None)
+        if self.layer_watch:
+            self.layer_watch.stop()
         log.info("timelapse stopped")
         if code == EXIT_FAILURE:
             os._exit(code)  # a thread is stuck in the driver; do not wait for it
@@ -143,7 +161,7 @@ class Daemon(StopAndReload):
                 break
             if synced or self.stop_requested:
                 break
-            if self.reload_requested:
+            if self.reload_requested or self.layer_changed:
                 apply_reload(self)
                 deadline = min(deadline, self.clock.boot() + self.settings.daemon.clock_sync_timeout)
             if self.clock.boot() >= deadline:
@@ -164,8 +182,10 @@ class Daemon(StopAndReload):
             self.session.failed(exc, self.clock.boot())
             self.reporter.set_state("waiting_for_camera", last_error=str(exc), camera=self.session.description)
             return False
-        if not self.session.disconnected:
-            log.info("camera connected: %s", self.session.description)
+        if not self.session.disconnected:  # a reconnect is logged by session.succeeded
+            # Once at info; a camera released between captures reopens every slot (debug, SPEC §6).
+            (log.debug if self.session.announced else log.info)("camera connected: %s", self.session.description)
+            self.session.announced = True
         self.exposure.opened(self.session)
         self.reporter.update(camera=self.session.description)
         return True
@@ -174,14 +194,18 @@ class Daemon(StopAndReload):
 
     def loop(self):
         while not self.stop_requested:
-            if self.reload_requested:
+            if self.reload_requested or self.layer_changed:
                 apply_reload(self)
                 continue
             wall, boot = self.clock.wall(), self.clock.boot()
             capture = self.settings.capture
             inside, opens, closes = window_state(capture.active_hours, capture.location, wall)
             if not inside:
-                self._idle_until(opens, wall, boot)
+                first = next_slot(opens, capture.interval) if opens is not None else None
+                if first is not None and first - wall <= self.lead():
+                    self._open_ahead(first)
+                else:
+                    self._idle_until(first, wall, boot)
                 continue
             keep_open = not self.settings.camera.release_between_captures
             if keep_open and not self.session.is_open and boot >= self.session.retry_at:
@@ -197,7 +221,8 @@ class Daemon(StopAndReload):
             self.slot_offset = wall - boot
             slot = next_slot(wall, capture.interval, after=after)
             if closes is not None and slot >= closes:  # the window closes before that slot
-                self._idle_until(next_opening(capture.active_hours, capture.location, closes), wall, boot)
+                opens = next_opening(capture.active_hours, capture.location, closes)
+                self._idle_until(next_slot(opens, capture.interval) if opens is not None else None, wall, boot)
                 continue
             retry_in = self.session.retry_at - boot
             if keep_open and not self.session.is_open and retry_in < slot - wall:
@@ -221,16 +246,41 @@ class Daemon(StopAndReload):
                                       f"missed {missed} slot(s): capture overran or system suspended")
             self.capture_slot(slot)
 
-    def _idle_until(self, opens, wall, boot):
-        """Close the camera and sleep until the capture window opens (epoch ``opens``; None: a day, then look again)."""
+    def lead(self):
+        """Seconds ahead of a window's first slot to open the camera: its warmup and a margin for the
+        device itself (0 when it is released between captures: every slot opens it anyway)."""
+        camera = self.settings.camera
+        return 0.0 if camera.release_between_captures else camera.warmup + OPEN_MARGIN
+
+    def _idle_until(self, first, wall, boot):
+        """Close the camera and sleep until the capture window's first slot ``first`` (epoch; None: a day,
+        then look again) comes within the camera's warmup (`lead`)."""
         if self.status["state"] != "idle":
-            log.info("outside active_hours: idle until %s", iso(opens) if opens else
+            log.info("outside active_hours: idle until %s", iso(first) if first else
                      "the window opens (not within a year: checking again daily)")
             self.session.close()
             self.exposure.restart()
-        self.reporter.set_state("idle", next_capture=iso(opens))
+        self.reporter.set_state("idle", next_capture=iso(first))
         self.slot_offset = None  # hours asleep: slewing may add up; the window's opening re-aligns anyway
-        self.sleep_until(boot + ((opens if opens else wall + 86400) - wall))
+        wake = first - self.lead() if first else wall + 86400
+        self.sleep_until(boot + (wake - wall))
+
+    def _open_ahead(self, slot):
+        """The window's first ``slot`` (the one announced) is within the camera's warmup: open the camera
+        now, wait for the slot and capture it. Missed anyway (the camera took longer than an interval
+        to open), it is counted as skipped and named in the gap log (SPEC §6: active_hours)."""
+        keep_open = not self.settings.camera.release_between_captures
+        if keep_open and not self.session.is_open and self.clock.boot() >= self.session.retry_at:
+            self.open_camera()
+        if not self.sleep_until(self.clock.boot() + (slot - self.clock.wall())):
+            return  # a stop or a reload: the loop decides again
+        late = self.clock.wall() - slot
+        if late >= self.settings.capture.interval:
+            self.last_slot = slot
+            self.reporter.gap(slot, f"skipped: the window's first slot; the camera was ready {late:.0f} s late")
+            self.reporter.update(skipped_today=self.status["skipped_today"] + 1)
+            return
+        self.capture_slot(slot)
 
     def capture_slot(self, slot):
         """Capture the image for ``slot`` (epoch seconds), or record why there is none."""

@@ -12,6 +12,7 @@ from timelapse import config
 from timelapse.errors import StorageError
 from timelapse.logsetup import set_level
 from timelapse.names import SlotNamer
+from timelapse.settings.applied import status_of, tell
 from timelapse.status import iso
 from timelapse.storage import check_output_dir
 
@@ -20,7 +21,7 @@ log = logging.getLogger("timelapse")
 
 def apply_reload(daemon):
     """Reload ``daemon``'s (a `timelapse.daemon.loop.Daemon`) configuration file; clear its reload request."""
-    daemon.reload_requested = False
+    daemon.reload_requested = daemon.layer_changed = False
     new, problems = config.reload(daemon.settings)
     if not problems and new.storage.output_dir != daemon.settings.storage.output_dir:
         try:
@@ -44,5 +45,23 @@ def apply_reload(daemon):
     if daemon.session.is_open:
         daemon.exposure.opened(daemon.session)
     log.info("reloaded %s%s", new.path or "built-in defaults", "; camera reopens" if reopened else "")
+    previous = daemon.status.get("settings")
+    tell(new.layer, previous)
+    if new.web.settings != old.web.settings:
+        watch_layer(daemon)
     daemon.reporter.update(interval=new.capture.interval, config_loaded=iso(daemon.clock.wall()),
-                           camera=new.camera.source)
+                           camera=new.camera.source,
+                           settings=status_of(new.layer, previous, iso(daemon.clock.wall())))
+
+
+def watch_layer(daemon):
+    """Watch ``daemon``'s web layer (SPEC §17): a save there wakes the loop for a reload, as SIGHUP does."""
+    from timelapse.settings.watch import LayerWatch
+
+    if getattr(daemon, "layer_watch", None):
+        daemon.layer_watch.stop()
+    daemon.layer_watch = None
+    path = daemon.settings.web.settings
+    if path:
+        watch = LayerWatch(path, daemon.note_layer_change)
+        daemon.layer_watch = watch if watch.start() else None

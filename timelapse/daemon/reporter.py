@@ -9,6 +9,7 @@ import logging
 import os
 
 from timelapse import __version__
+from timelapse.settings.applied import status_of, tell
 from timelapse.status import iso, write_status
 
 log = logging.getLogger("timelapse")
@@ -34,7 +35,10 @@ class StatusReporter:
             "last_capture_success": None, "last_error": None, "consecutive_failures": 0,
             "captures_today": 0, "skipped_today": 0, "next_capture": None, "disk_usage_percent": None,
             "disk_free_bytes": None, "clock_synced": None, "started": iso(now), "config_loaded": iso(now),
-            "config_file": current.path, "updated": iso(now), "retention_paused": None, "exposure": None}
+            "config_file": current.path, "updated": iso(now), "retention_paused": None, "exposure": None,
+            "settings": status_of(current.layer, None, iso(now)),
+            "missing_mount": None}
+        tell(current.layer, None)
 
     def update(self, **fields):
         """Record status fields; write the file and tell systemd."""

@@ -35,6 +35,7 @@ class CameraSession:
         self.failures = 0
         self.retry_at = 0.0  # boot-clock time before which opening is not retried
         self.disconnected = False
+        self.announced = False  # "camera connected" said at info (once; again for another camera)
         self.last_error = None  # why the last attempt failed
         self.metadata = {}  # the camera's report on the last saved capture (base.py: metadata)
         self.description = settings.source
@@ -153,5 +154,5 @@ class CameraSession:
             self.settings, self.jpeg_quality = settings, jpeg_quality
             self.file_lock = CameraLock(lock_path, holder="timelapse run")
             self.description = settings.source
-            self.failures, self.retry_at, self.disconnected = 0, 0.0, False
+            self.failures, self.retry_at, self.disconnected, self.announced = 0, 0.0, False, False
         return changed

@@ -13,6 +13,7 @@ import threading
 
 from timelapse.clock import ClockWatch
 from timelapse.errors import ClockUntrusted, StorageError
+from timelapse.mounts import watch_for as mount_watch
 from timelapse.retention import apply_retention
 from timelapse.status import iso
 from timelapse.storage import DiskGuard, check_output_dir, remove_stale_temporaries
@@ -40,6 +41,8 @@ class StorageKeeper:
         self.reporter = reporter
         self.stop_requested = stop_requested
         self.guard = disk_guard(settings())
+        self.mounts = mount_watch(settings())
+        self.away = None  # the mount point output_dir's drive is missing from (an episode: logged once)
         self.failing = False  # in a write-failure episode: logged once, cleared by the next written image
         self.retention_day = None  # the date retention last started for
         self.retention_thread = None
@@ -48,11 +51,14 @@ class StorageKeeper:
     def reconfigure(self, new, old):
         """Follow reloaded settings ``new`` (``old``: those they replace): a new guard, retention due again."""
         self.guard = disk_guard(new)
+        self.mounts = mount_watch(new)
         if new.storage != old.storage:
             self.retention_day = None
 
     def check_output_dir(self, path):
         """Log (and put in last_error) why ``path`` cannot take images; the slots report it again."""
+        if self.mounts.missing():
+            return  # the first slot says so (storage_missing)
         try:
             check_output_dir(path)
         except StorageError as exc:
@@ -61,6 +67,8 @@ class StorageKeeper:
 
     def remove_temporaries(self):
         """Delete temporaries an earlier daemon left unfinished (a crash or power cut mid-write)."""
+        if self.mounts.missing():
+            return  # not the drive's: whatever is underneath is not ours to touch
         removed = remove_stale_temporaries(self.settings().storage.output_dir, keep_pid=os.getpid())
         if removed:
             log.info("removed %d unfinished image(s) left by an earlier crash or power cut", removed)
@@ -79,6 +87,8 @@ class StorageKeeper:
     def allows(self, slot):
         """Return True if the disk has room for ``slot``'s image; else record the skip (or failure)."""
         storage = self.settings().storage
+        if not self.mounted(slot):
+            return False
         try:
             usage, events = self.guard.check()
         except OSError as exc:
@@ -102,6 +112,28 @@ class StorageKeeper:
             return False
         return True
 
+    def mounted(self, slot):
+        """Return True if output_dir's own filesystem (if any) is mounted; else record ``slot`` as skipped
+        with state storage_missing, logging once per episode (SPEC §6: storage that goes away)."""
+        storage, status = self.settings().storage, self.reporter.status
+        point = self.mounts.missing()
+        if point is None:
+            if self.away is not None:
+                log.info("%s is mounted again: writing images to %s", self.away, storage.output_dir)
+                self.away = None
+                self.reporter.set_state("capturing", missing_mount=None)  # a failed write says so next
+            return True
+        why = (f"{storage.output_dir}: its drive is not mounted at {point}; not writing images underneath "
+               f"(on the root filesystem) until it is mounted again")
+        if self.away != point:
+            log.error("%s (if output_dir is meant to be on the root filesystem now, remove %s from /etc/fstab "
+                      "and delete %s)", why, point, " and ".join(self.mounts.memory_paths) or "nothing")
+            self.away = point
+        self.reporter.gap(slot, f"skipped: storage missing ({point} not mounted)")
+        self.reporter.set_state("storage_missing", missing_mount=point, last_error=why, disk_usage_percent=None,
+                                disk_free_bytes=None, skipped_today=status["skipped_today"] + 1)
+        return False
+
     def failed(self, slot, exc):
         """Record that ``slot``'s image could not be written (``exc``: a `StorageError`)."""
         if not self.failing:
@@ -119,11 +151,13 @@ class StorageKeeper:
         if self.failing:
             log.info("writing images again to %s", self.settings().storage.output_dir)
             self.failing = False
+        self.mounts.wrote()
 
     def maybe_apply_retention(self, today):
         """Start retention on a thread, once per local date ``today``, unless disabled, paused or running."""
         storage = self.settings().storage
-        if not storage.cleanup_enabled or self.retention_day == today or self.reporter.status["retention_paused"]:
+        if (not storage.cleanup_enabled or self.retention_day == today or self.reporter.status["retention_paused"]
+                or self.away):
             return
         if self.retention_thread and self.retention_thread.is_alive():
             return

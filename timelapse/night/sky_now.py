@@ -5,15 +5,22 @@ by (path, mtime, size): a status page polled every few seconds costs nothing mor
 the sky only when it is dark: its scene brightness from EXIF at most DARK_SCENE_EV (the camera needs
 exposure × gain of about 4 s for a normal image). An image without exposure EXIF, a daytime one, or
 none at all: ``unknown``.
+
+The alerts process (MQTT state) lives for months in about 20 MB and must not load Pillow: it asks
+`sky_in_child`, which judges darkness from the status' exposure figures first (no decode at all in
+daylight) and counts stars in a short-lived child (``python3 -m timelapse.night.sky_now ROOT IMAGE``)
+once per new dark image.
 """
 
 import functools
+import json
+import math
 import os
+import subprocess
+import sys
 
 from timelapse import archive
 from timelapse.imagefile import DamagedImage
-from timelapse.night.stars import sky_of
-from timelapse.night.survey import measure
 
 DARK_SCENE_EV = -4.0
 UNKNOWN = {"stars": None, "sky": "unknown"}
@@ -21,6 +28,9 @@ UNKNOWN = {"stars": None, "sky": "unknown"}
 
 @functools.lru_cache(maxsize=4)
 def _figure(path, mtime, size):
+    from timelapse.night.stars import sky_of  # Pillow: only when a figure is asked for
+    from timelapse.night.survey import measure
+
     try:
         ev, stars, exif = measure(path)
     except (DamagedImage, OSError):
@@ -41,3 +51,35 @@ def sky_now(root, last_image):
     except OSError:
         return dict(UNKNOWN)
     return dict(_figure(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+CHILD_TIMEOUT = 60  # seconds a child may take (a Pi Zero under load)
+_asked = {}  # {last_image: figure}: the child runs once per new image
+
+
+def sky_in_child(root, last_image, exposure):
+    """Return sky_now(root, last_image) without loading Pillow in this process: ``exposure`` is the
+    status' {"exposure_time_us", "analogue_gain", "brightness"} of that image; unknown when it is
+    missing or the scene is not dark, else the figure from a child process (unknown if it fails)."""
+    exposure = exposure if isinstance(exposure, dict) else {}
+    try:
+        seconds = float(exposure["exposure_time_us"]) / 1e6 * float(exposure.get("analogue_gain") or 1.0)
+        scene = math.log2(max(float(exposure["brightness"]), 0.5 / 255) / seconds)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return dict(UNKNOWN)
+    if scene > DARK_SCENE_EV or not last_image:
+        return dict(UNKNOWN)
+    if last_image not in _asked:
+        try:
+            done = subprocess.run([sys.executable, "-m", "timelapse.night.sky_now", str(root), str(last_image)],
+                                  capture_output=True, text=True, timeout=CHILD_TIMEOUT)
+            figure = json.loads(done.stdout) if done.returncode == 0 else dict(UNKNOWN)
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            figure = dict(UNKNOWN)
+        _asked.clear()
+        _asked[last_image] = figure
+    return dict(_asked[last_image])
+
+
+if __name__ == "__main__":
+    print(json.dumps(sky_now(sys.argv[1], sys.argv[2])))

@@ -1,4 +1,4 @@
-"""`timelapse render` and `timelapse keogram`, and the nightly run of timelapse-render.service."""
+"""`timelapse render` and `timelapse keogram` (the nightly run of timelapse-render.service: render/nightly.py)."""
 
 import datetime
 import os
@@ -10,12 +10,11 @@ import voluptuous as vol
 from timelapse import config
 from timelapse.archive import Period, keogram_path, video_path
 from timelapse.config.schedule_keys import active_hours
-from timelapse.errors import ClockUntrusted, NothingToRender, ToolMissing, UsageError
+from timelapse.errors import NothingToRender, UsageError
 from timelapse.render import ffmpeg
 from timelapse.render.encode import encode
 from timelapse.render.frames import select
 from timelapse.render.keogram import keogram
-from timelapse.render.retention import apply_video_retention
 from timelapse.storage import write_atomically
 
 
@@ -62,7 +61,10 @@ def up_to_date(output, frames):
         made = os.stat(output).st_mtime
     except OSError:
         return False
-    return all(os.stat(frame.path).st_mtime < made for frame in frames)
+    try:
+        return all(os.stat(frame.path).st_mtime < made for frame in frames)
+    except OSError:  # a frame went away meanwhile (retention): render again rather than fail
+        return False
 
 
 def _warn_skipped(skipped):
@@ -108,44 +110,11 @@ def write_keogram(settings, day, say=print):
     return path
 
 
-def nightly(settings, say=print):
-    """What timelapse-render.service does: yesterday's video and keogram, then video retention."""
-    render, root = settings.render, settings.storage.output_dir
-    if not render.daily:
-        say("render.daily is false: no nightly video")
-        return 0
-    day = datetime.date.today() - datetime.timedelta(days=1)
-    try:
-        made = render_video(settings, day, day, say=say)
-        if render.keogram and (made or not keogram_path(root, Period.day(day)).exists()):
-            write_keogram(settings, day, say=say)
-    except ToolMissing as exc:
-        say(f"no nightly video: {exc}")
-    except NothingToRender as exc:
-        say(f"no nightly video: {exc}")
-    try:  # SPEC §18: render.periods, after the day's video
-        from timelapse.render.periods import render_due_periods
-        render_due_periods(settings, day + datetime.timedelta(days=1), say=say)
-    except ToolMissing as exc:
-        say(f"no period videos: {exc}")
-    if getattr(render, "night", False):  # SPEC §19: the night just ended, as one unit
-        from timelapse.night import render_night
-        render_night(settings, say=say)
-    if render.retention_days:
-        try:
-            gone = apply_video_retention(root, render.retention_days, trust_clock=settings.storage.trust_clock)
-        except ClockUntrusted as exc:
-            say(f"render.retention_days: {exc}")
-            return 0
-        if gone:
-            say(f"render.retention_days: deleted {len(gone)} video(s)/keogram(s) older than "
-                f"{render.retention_days} days")
-    return 0
-
-
 def render_command(args):
     settings = config.load(args.config)
     if args.nightly:
+        from timelapse.render.nightly import nightly  # (it uses this module)
+
         return nightly(settings)
     if getattr(args, "night", False):
         from timelapse.night.command import render_night_command

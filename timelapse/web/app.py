@@ -18,7 +18,7 @@ from timelapse.daemon.preview import socket_path
 from timelapse.web.auth import Guard, password_file
 from timelapse.web.base import Context
 from timelapse.web.catalog import Catalog
-from timelapse.web.handlers import days, files, live, nights, signin, status, videos
+from timelapse.web.handlers import aim, days, files, live, nights, settings as settings_pages, signin, status, videos
 from timelapse.web.live import LiveHub
 from timelapse.web.thumbs import cache_dir
 
@@ -53,6 +53,13 @@ def make_app(settings, cache=None, hub=None):
         (r"/videos/(.*)", files.VideoFile, dict(c, root=catalog.real_root)),
         (r"/nights/([^/]*)", nights.Night, c),
         (r"/api/nights/([^/]*)", nights.Night, dict(c, as_json=True)),
+        (r"/settings", settings_pages.SettingsPage, c),
+        (r"/api/settings", settings_pages.SettingsApi, c),
+        (r"/api/settings/history", settings_pages.HistoryApi, c),
+        (r"/api/settings/rollback", settings_pages.RollbackApi, c),
+        (r"/api/schedule", settings_pages.ScheduleApi, c),
+        (r"/aim/reference\.jpg", aim.AimReference, c),
+        (r"/api/aim", aim.AimApi, c),
         (r"/login", signin.Login, c),
         (r"/logout", signin.Logout, c),
     ]

@@ -21,6 +21,13 @@ NIGHTS = "/nights"
 NIGHTS_JSON = "/api/nights"
 LOGIN = "/login"
 LOGOUT = "/logout"
+SETTINGS = "/settings"  # the Settings page (SPEC §17)
+SETTINGS_JSON = "/api/settings"
+SETTINGS_HISTORY_JSON = "/api/settings/history"
+SETTINGS_ROLLBACK_JSON = "/api/settings/rollback"
+SCHEDULE_JSON = "/api/schedule"
+AIM_REFERENCE = "/aim/reference.jpg"  # the aim reference (SPEC §20)
+AIM_JSON = "/api/aim"  # the live frame's shift from it
 
 
 def image(date, name):

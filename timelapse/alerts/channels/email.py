@@ -1,5 +1,6 @@
 """Email through SMTP (smtplib): STARTTLS (or TLS on port 465) and a login when alerts.email.user is set."""
 
+import os
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -8,6 +9,7 @@ from email.utils import formatdate, make_msgid
 from timelapse.alerts.channels.base import Channel, ChannelError
 
 TIMEOUT = 30
+MAX_ATTACHMENT = 10 * 1024 * 1024  # bytes: a larger image is not attached
 
 
 class Email(Channel):
@@ -29,6 +31,14 @@ class Email(Channel):
         mail["Date"] = formatdate(localtime=True)
         mail["Message-ID"] = make_msgid(domain=self.settings["from"].rsplit("@", 1)[-1])
         mail.set_content(message["message"] + "\n")
+        for path in message.get("images") or ():  # camera_moved: the reference and the image now
+            try:
+                with open(path, "rb") as stream:
+                    data = stream.read(MAX_ATTACHMENT + 1)
+            except OSError:
+                continue  # gone meanwhile (retention): the words still say it
+            if len(data) <= MAX_ATTACHMENT:
+                mail.add_attachment(data, maintype="image", subtype="jpeg", filename=os.path.basename(path))
         return mail
 
     def deliver(self, message):

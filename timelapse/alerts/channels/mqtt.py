@@ -6,6 +6,7 @@ Topics under alerts.mqtt.topic (default timelapse/<hostname>):
   TOPIC/state         one retained JSON document: state, last capture, captures today, disk, last copy
   TOPIC/image         the latest image as JPEG bytes, retained, at most once a minute
   TOPIC/event         each alert message as JSON (QoS 1, not retained)
+  TOPIC/moved/reference, TOPIC/moved/image   camera_moved's before and after JPEGs, retained (SPEC §20)
 
 With homeassistant: true, retained discovery documents under
 homeassistant/<component>/<node_id>/<object_id>/config make Home Assistant show the camera
@@ -96,6 +97,9 @@ def discovery(topic, camera):
                                       "value_template": "{{ 'ON' if value_json.incidents else 'OFF' }}",
                                       "json_attributes_topic": state,
                                       "json_attributes_template": "{{ {'incidents': value_json.incidents} | tojson }}"}),
+        ("binary_sensor", "camera_moved", {"name": "Camera moved", "state_topic": state, "device_class": "problem",
+                                           "value_template": "{{ 'ON' if 'camera_moved' in value_json.incidents "
+                                                             "else 'OFF' }}"}),
     ]
     return [(f"homeassistant/{component}/{node}/{object_id}/config",
              dict(config, unique_id=f"timelapse_{node}_{object_id}", object_id=f"{node}_{object_id}", **common))
@@ -118,9 +122,9 @@ def state_document(snap, firing):
 
 def _night_sky(snap):
     """Return {"stars", "sky"} of the newest image (SPEC §19: the clear-sky figure)."""
-    from timelapse.night.sky_now import sky_now
+    from timelapse.night.sky_now import sky_in_child  # Pillow stays out of this process
 
-    return sky_now(snap.settings.storage.output_dir, snap.last_image)
+    return sky_in_child(snap.settings.storage.output_dir, snap.last_image, (snap.status or {}).get("exposure"))
 
 
 class Mqtt(Channel):
@@ -199,6 +203,8 @@ class Mqtt(Channel):
             raise ChannelError(f"{self.describe()}: {refused}" if refused else
                                f"not connected to the MQTT broker {self.describe()} (unreachable or down)")
         info = self.client.publish(f"{self.topic}/event", json.dumps(public(message)), qos=1)
+        for name, path in zip(("reference", "image"), message.get("images") or ()):  # camera_moved: before, after
+            self._publish_file(f"{self.topic}/moved/{name}", path)
         if info.rc == self.paho.MQTT_ERR_NO_CONN:
             return  # the connection dropped just now: paho keeps the QoS 1 message and sends it on reconnect
         # Acknowledged, or in paho's hands: it resends an unacknowledged QoS 1 message itself after a
@@ -236,6 +242,13 @@ class Mqtt(Channel):
             return  # deleted meanwhile (retention): the next image comes
         self.client.publish(f"{self.topic}/image", data, qos=0, retain=True)
         self._published["image"] = (path, time.monotonic())
+
+    def _publish_file(self, topic, path):
+        try:
+            with open(path, "rb") as stream:
+                self.client.publish(topic, stream.read(), qos=1, retain=True)
+        except OSError:
+            pass  # gone meanwhile: the event still says it
 
     def test(self, message, timeout=15):
         """Connect, publish ``message`` and wait for the broker's acknowledgement; raise ChannelError if not."""

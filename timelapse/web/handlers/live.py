@@ -14,7 +14,21 @@ class LivePage(BaseHandler):
     page = True
 
     def get(self):
-        self.render_page("live.html", status=current_status(self.ctx))
+        status = current_status(self.ctx)
+        self.render_page("live.html", status=status, lens=self.lens(status))
+
+    def lens(self, status):
+        """Return {"value", "xsrf"} for the focus view's LensPosition slider (SPEC §17), or None.
+
+        Shown for a Pi camera (picamera2: only those have LensPosition) when a signed-in user may save.
+        """
+        from timelapse.web.handlers.settings import read_only_reason
+
+        settings = self.ctx.settings
+        camera = f"{settings.camera.source} {status.get('camera') or ''}"
+        if "picamera" not in camera or read_only_reason(self.ctx, settings):
+            return None
+        return {"value": settings.camera.controls.get("LensPosition", 1.0), "xsrf": self.xsrf_token.decode()}
 
 
 class _Live(BaseHandler):

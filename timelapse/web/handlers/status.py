@@ -8,7 +8,7 @@ import datetime
 
 from timelapse import units
 from timelapse.observe import Observer
-from timelapse.status import STATES, describe_exposure
+from timelapse.status import STATES, describe_exposure, describe_settings
 from timelapse.web import urls
 from timelapse.web.base import BaseHandler
 
@@ -40,10 +40,15 @@ def current_status(ctx, seen=None):
     from timelapse.night.sky_now import sky_now
 
     status["night_sky"] = sky_now(settings.storage.output_dir, status.get("last_image"))  # SPEC §19
+    status["settings_text"] = describe_settings(status.get("settings"))
     status["thresholds"] = {"warn": settings.storage.warn_threshold, "stop": settings.storage.stop_threshold}
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
     if seen.alerts:  # each alert channel's health, as timelapse-alerts.service last wrote it
         status["alerts"] = seen.alerts
+    if seen.aim:  # the last shift from the aim reference (SPEC §20)
+        from timelapse.aim.watch import summary_text
+
+        status["aim"] = dict(seen.aim, text=summary_text(seen.aim))
     return status
 
 
@@ -91,7 +96,8 @@ class StatusCollector:
             ("timelapse_retention_paused", "1 if retention waits for a clock known good (storage.trust_clock)",
              None if "retention_paused" not in status else int(bool(status["retention_paused"]))),
         ]
-        gauges += exposure_gauges(status.get("exposure"))
+        gauges += exposure_gauges(status.get("exposure")) + settings_gauges(status.get("settings"))
+        gauges += aim_gauges(status.get("aim"))
         sync = status.get("sync")
         if sync:
             gauges += [("timelapse_sync_last_success_timestamp_seconds", "when an offsite copy last succeeded",
@@ -124,6 +130,28 @@ def exposure_gauges(exposure):
                "brightness", 1))
     return [(name, text, exposure[key] * scale) for name, text, key, scale in fields
             if isinstance(exposure.get(key), (int, float)) and not isinstance(exposure.get(key), bool)]
+
+
+def settings_gauges(settings):
+    """Return the web layer's gauges (SPEC §17): its version in force, and 1 while a layer is refused."""
+    if not isinstance(settings, dict):
+        return []
+    version = settings.get("version")
+    return [("timelapse_settings_layer_error", "1 if the web layer of settings is ignored (see timelapse status)",
+             int(bool(settings.get("error"))))] + (
+        [("timelapse_settings_version", "the web layer version in force", version)]
+        if isinstance(version, int) and not isinstance(version, bool) else [])
+
+
+def aim_gauges(aim):
+    """Return (name, help, value) gauges of the last aim check (SPEC §20); none without a reference or a check."""
+    if not aim or aim.get("length") is None:
+        return []
+    return [("timelapse_aim_shift_pixels", "the last aim check's shift from the reference, pixels", aim["length"]),
+            ("timelapse_aim_shift_x_pixels", "its horizontal part, + right", aim["dx"]),
+            ("timelapse_aim_shift_y_pixels", "its vertical part, + down", aim["dy"]),
+            ("timelapse_aim_confidence", "the last aim check's confidence, 0..1", aim["confidence"]),
+            ("timelapse_aim_moved", "1 if the camera counts as moved (alerts.moved)", int(bool(aim["moved"])))]
 
 
 def metrics_registry(ctx):

@@ -20,7 +20,8 @@ async function refreshStatus(root) {
   setField(root, "last_capture", s.last_capture ? `${s.last_capture}${s.last_capture_success === false ? " (failed)" : ""}` : "none yet");
   setField(root, "next_capture", s.next_capture || "–");
   setField(root, "today", `${s.captures_today || 0} captured, ${s.skipped_today || 0} skipped`);
-  setField(root, "disk", s.disk_usage_percent == null ? "–" : `${s.disk_usage_percent} % used`);
+  setField(root, "disk", s.missing_mount ? `drive not mounted at ${s.missing_mount}` :
+    s.disk_usage_percent == null ? "–" : `${s.disk_usage_percent} % used`);
   const meter = root.querySelector('[data-field="disk_meter"]');
   if (meter && s.disk_usage_percent != null) meter.value = s.disk_usage_percent;
   setField(root, "exposure", s.exposure_text || "–");
@@ -28,11 +29,13 @@ async function refreshStatus(root) {
   setField(root, "clock", s.clock_synced == null ? "–" : (s.clock_synced ? "synchronized" : "NOT synchronized"));
   setField(root, "retention", s.retention_paused ? `paused: ${s.retention_paused}` : (s.retention_enabled ? "on" : "off"));
   setField(root, "last_error", s.last_error || "none");
+  if (s.settings_text) setField(root, "settings", s.settings_text);
   if (s.sync) {
     const last = s.sync.last;
     setField(root, "sync", `to ${s.sync.remote}: ${last ? (last.ok ? "ok " + last.finished : "FAILED " + last.error) : "no copy yet"}` +
       (s.sync.days_waiting ? `; ${s.sync.days_waiting} day(s) waiting` : ""));
   }
+  if (s.aim) setField(root, "aim", s.aim.text);
   if (s.alerts) {
     setField(root, "alerts", Object.entries(s.alerts).map(([name, h]) =>
       `${name}: ${h ? (h.ok ? "ok" : "FAILING: " + h.error) : "not started"}`).join("; "));
@@ -143,4 +146,47 @@ function startDay() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => { startStatus(); startLive(); startDay(); });
+function startCompare() {
+  // Compare with reference (SPEC §20): the reference over the live picture, and the shift of each frame in words.
+  const toggle = document.getElementById("compare-toggle");
+  if (!toggle) return;
+  const overlay = document.getElementById("aim-overlay");
+  const mode = document.getElementById("compare-mode");
+  const said = document.getElementById("aim-shift");
+  let on = false, frame = 0, round = 0;
+  const say = (text, moved) => { said.textContent = text; said.classList.toggle("moved", Boolean(moved)); };
+  async function follow(mine) {
+    while (on && mine === round) {
+      let wait = 0;
+      try {
+        const response = await fetch(`${toggle.dataset.api}?after=${frame}`, { credentials: "same-origin" });
+        const answer = await response.json();
+        if (mine !== round) return;
+        if (!response.ok) { say(answer.error || `error ${response.status}`); wait = 3000; }
+        else {
+          frame = answer.frame;
+          said.dataset.frame = frame;
+          const where = answer.words === "in place" ? "In place" : answer.words;
+          say(answer.verdict ? `${where} (dx ${answer.dx}, dy ${answer.dy} px; confidence ${answer.confidence})`
+            : `No verdict: ${answer.why}`, answer.verdict && answer.words !== "in place");
+          if (answer.source !== "live") wait = 5000;  // the newest image changes once an interval
+        }
+      } catch (error) { say("The camera cannot be reached."); wait = 3000; }
+      if (wait) await new Promise((done) => setTimeout(done, wait));
+    }
+  }
+  toggle.addEventListener("click", () => {
+    on = !on;
+    round += 1;
+    toggle.setAttribute("aria-pressed", String(on));
+    overlay.hidden = mode.hidden = said.hidden = !on;
+    if (on) {
+      overlay.src = `${overlay.dataset.src}?t=${Date.now()}`;  // the reference may have been set since
+      say("Comparing…");
+      follow(round);
+    }
+  });
+  mode.addEventListener("change", () => overlay.classList.toggle("difference", mode.value === "difference"));
+}
+
+document.addEventListener("DOMContentLoaded", () => { startStatus(); startLive(); startDay(); startCompare(); });
