@@ -72,6 +72,9 @@ EXPECTED = {
     "sudo systemctl restart timelapse-alerts && sudo timelapse alerts --test":
         fails(1, "webhook", reason="the README's channels (ntfy.sh, homeassistant.local, smtp.example.org) "
                                    "cannot be reached from the test machine: each says why it failed"),
+    # A camera that moved
+    "timelapse aim": ok('"dx"', '"reference"'),
+    "sudo -u timelapse timelapse aim --set": ok('"reference"'),
     # Web interface
     "sudo timelapse web-password": ok("web password set", stdin=f"{WEB_PASSWORD}\n{WEB_PASSWORD}\n"),
     f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/status": ok('"running": true'),
@@ -79,6 +82,11 @@ EXPECTED = {
     f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/days/2026-11-21": ok('"images"', "/images/2026/11/21/"),
     f"curl -u me:{WEB_PASSWORD} http://camera:8080/api/videos": ok('"kind": "day"'),  # the nightly render has run
     f"curl -u me:{WEB_PASSWORD} -O http://camera:8080/download/2026-11-21.zip": ok(),
+    # Settings from the phone (three saves were made from the phone before)
+    "timelapse settings": ok("capture.interval", "web"),
+    "timelapse settings --history": ok("version 3", "capture.interval"),
+    "sudo timelapse settings --rollback 3": ok(),
+    "sudo timelapse settings --reset": ok(),
     # Videos and keograms
     "timelapse render": ok("wrote"),
     "timelapse render 2026-11-21 --between 06:00-18:00 -o day.mp4": ok("day.mp4"),

@@ -5,7 +5,8 @@
 installs it), one script per command holding its README lines byte-for-byte with what the user
 types on its stdin, and the planted images. It returns the shell text a boot check runs: it sets up
 the machine (the synthetic camera as this machine's camera, "camera" naming 127.0.0.1 in
-/etc/hosts, the README's dates planted, last night's render done), runs each command in order with bash from a working
+/etc/hosts, the README's dates planted, last night's render done, three
+saves from the Settings page, the aim reference the alerts process makes), runs each command in order with bash from a working
 directory, as root, and puts the shipped configuration back. ``results(box)`` reads what each did.
 """
 
@@ -21,6 +22,18 @@ import readme_commands  # noqa: E402  (tests/, beside this directory)
 
 HERE = "/root/readme"
 Ran = namedtuple("Ran", "command expect rc output")
+
+# Three saves from the Settings page, through the web API as a phone sends them (XSRF cookie and header).
+PHONE = r'''
+import base64, http.cookiejar, json, sys, urllib.request
+jar = http.cookiejar.CookieJar()
+web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+auth = {"Authorization": "Basic " + base64.b64encode(("me:" + sys.argv[1]).encode()).decode()}
+xsrf = json.load(web.open(urllib.request.Request("http://camera:8080/api/settings", headers=auth)))["xsrf"]
+for interval in ("30s", "45s", "60"):
+    body = json.dumps({"capture.interval": interval}).encode()
+    web.open(urllib.request.Request("http://camera:8080/api/settings", body, dict(auth, **{"X-XSRFToken": xsrf})))
+'''
 
 PLANT = r'''
 """The README's dates as a camera would have left them: JPEGs with EXIF, in the archive's layout."""
@@ -75,8 +88,12 @@ sed -i 's/^  source: auto/  source: synthetic/; s/^  warmup: 2/  warmup: 0/; s/^
 python3 {here}/plant.py > {here}/plant.log 2>&1
 chown -R timelapse:timelapse /var/lib/timelapse
 systemctl start timelapse-render.service  # last night's run: yesterday's video
-systemctl restart timelapse timelapse-web
+systemctl restart timelapse timelapse-web timelapse-alerts
 n=0; while [ $n -lt 200 ] && ! curl -s -o /dev/null http://camera:8080/; do sleep 0.1; n=$((n+1)); done
+echo '{password}' | timelapse web-password --stdin > /dev/null
+python3 {here}/phone.py '{password}' > {here}/phone.log 2>&1
+# The alerts process makes the first daylight image the aim reference (SPEC §20): wait for it.
+n=0; while [ $n -lt 300 ] && [ ! -e /var/lib/timelapse/.aim/reference.jpg ]; do sleep 0.1; n=$((n+1)); done
 mkdir -p {here}/home && cd {here}/home
 export HOME=/root USER=root LOGNAME=root
 readme_started=$(date +%s)
@@ -110,7 +127,8 @@ def prepare(box, deb):
     here.mkdir(parents=True)
     shutil.copy(TESTS / "night_sky.py", here / "night_sky.py")
     (here / "plant.py").write_text(PLANT)
-    script = SETUP.format(here=HERE)
+    (here / "phone.py").write_text(PHONE)
+    script = SETUP.format(here=HERE, password=readme_commands.WEB_PASSWORD)
     for n, (command, expect) in enumerate(runnable()):
         (here / f"{n:02d}.sh").write_text(command.script + "\n")
         (here / f"{n:02d}.in").write_text(expect.stdin)
