@@ -22,24 +22,25 @@ SHELL_BLOCKS = ("sh", "bash", "shell")
 Command = namedtuple("Command", "heading key script")
 
 
-class Expect(namedtuple("Expect", "rc says stdin reason")):
+class Expect(namedtuple("Expect", "rc says stdin reason config")):
     """What a command must do: exit code ``rc``, every string of ``says`` in its output (stdout and
-    stderr), typed input ``stdin``; ``reason`` says why a row expects less than success."""
+    stderr), typed input ``stdin``; ``reason`` says why a row expects less than success; ``config``: a
+    README heading whose ```yaml blocks the user has put in /etc/timelapse/timelapse.yml first."""
 
 
-def ok(*says, stdin=""):
+def ok(*says, stdin="", config=""):
     """The command works here as on a user's machine: exit 0, and its output holds ``says``."""
-    return Expect(0, says, stdin, "")
+    return Expect(0, says, stdin, "", config)
 
 
-def fails(rc, *says, reason, stdin=""):
+def fails(rc, *says, reason, stdin="", config=""):
     """The command cannot do its job in the test machine (``reason``): it runs and fails as documented."""
-    return Expect(rc, says, stdin, reason)
+    return Expect(rc, says, stdin, reason, config)
 
 
 def elsewhere(reason):
     """The command is run as written by another test (``reason`` names it), not in the booted root."""
-    return Expect(None, (), "", reason)
+    return Expect(None, (), "", reason, "")
 
 
 WEB_PASSWORD = "my-long-secret"  # what the user types; the README's curl lines sign in with it
@@ -70,8 +71,9 @@ EXPECTED = {
     "sudo sh -c 'umask 027; cat > /etc/timelapse/alerts-password'": ok(stdin="the mqtt password\n"),
     "sudo chown root:timelapse /etc/timelapse/alerts-password": ok(),
     "sudo systemctl restart timelapse-alerts && sudo timelapse alerts --test":
-        fails(1, "webhook", reason="the README's channels (ntfy.sh, homeassistant.local, smtp.example.org) "
-                                   "cannot be reached from the test machine: each says why it failed"),
+        fails(1, "webhook: FAILED", "mqtt: FAILED", "email: FAILED", config="Alerts",
+              reason="the README's channels (ntfy.sh, homeassistant.local, smtp.example.org) cannot be reached "
+                     "from the test machine (no network): each channel says why it failed"),
     # A camera that moved
     "timelapse aim": ok('"dx"', '"reference"'),
     "sudo -u timelapse timelapse aim --set": ok('"reference"'),
@@ -88,7 +90,7 @@ EXPECTED = {
     "sudo timelapse settings --rollback 3": ok(),
     "sudo timelapse settings --reset": ok(),
     # Videos and keograms
-    "timelapse render": ok("wrote"),
+    "timelapse render": ok("/var/lib/timelapse/videos/"),  # rendered last night already: "up to date"
     "timelapse render 2026-11-21 --between 06:00-18:00 -o day.mp4": ok("day.mp4"),
     "timelapse render 2026-11-01..2026-11-30 --every 10": ok("wrote"),
     "timelapse keogram 2026-11-21": ok("keogram"),
@@ -184,6 +186,12 @@ def commands(text=None):
             if key:
                 found.append(Command(heading, key, "\n".join(group)))
     return found
+
+
+def yaml_blocks(heading, text=None):
+    """Return the ```yaml blocks under ``heading`` in README.md (or markdown ``text``), as text."""
+    text = README.read_text() if text is None else text
+    return ["\n".join(body) + "\n" for where, language, body in blocks(text) if where == heading and language == "yaml"]
 
 
 def unclassified(found=None):

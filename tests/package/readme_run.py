@@ -84,11 +84,14 @@ SETUP = r"""
 CFG=/etc/timelapse/timelapse.yml
 cp $CFG {here}/shipped.yml
 grep -q ' camera$' /etc/hosts || echo '127.0.0.1 camera' >> /etc/hosts
+grep -q " $(hostname)$" /etc/hosts || echo "127.0.1.1 $(hostname)" >> /etc/hosts  # as Debian's installer writes it
 sed -i 's/^  source: auto/  source: synthetic/; s/^  warmup: 2/  warmup: 0/; s/^  clock_sync_timeout: 120/  clock_sync_timeout: 0/; s/^  resolution: \[1920, 1080\]/  resolution: [640, 360]/' $CFG
 python3 {here}/plant.py > {here}/plant.log 2>&1
 chown -R timelapse:timelapse /var/lib/timelapse
 systemctl start timelapse-render.service  # last night's run: yesterday's video
+systemctl reset-failed timelapse  # the restart loop checked before is not the user's
 systemctl restart timelapse timelapse-web timelapse-alerts
+n=0; while [ $n -lt 200 ] && ! timelapse status > /dev/null 2>&1; do sleep 0.1; n=$((n+1)); done
 n=0; while [ $n -lt 200 ] && ! curl -s -o /dev/null http://camera:8080/; do sleep 0.1; n=$((n+1)); done
 echo '{password}' | timelapse web-password --stdin > /dev/null
 python3 {here}/phone.py '{password}' > {here}/phone.log 2>&1
@@ -98,6 +101,18 @@ mkdir -p {here}/home && cd {here}/home
 export HOME=/root USER=root LOGNAME=root
 readme_started=$(date +%s)
 """
+
+# The README's YAML under a heading, merged into the configuration file as the user edits it there.
+MERGE = r'''
+import sys, yaml
+path = "/etc/timelapse/timelapse.yml"
+settings = yaml.safe_load(open(path))
+for name in sys.argv[1:]:
+    for section, values in yaml.safe_load(open(name)).items():
+        settings.setdefault(section, {}).update(values)
+with open(path, "w") as out:
+    yaml.safe_dump(settings, out)
+'''
 
 RUN = "timeout 600 bash {here}/{n:02d}.sh < {here}/{n:02d}.in > {here}/{n:02d}.out 2>&1; echo $? > {here}/{n:02d}.rc\n"
 
@@ -128,10 +143,18 @@ def prepare(box, deb):
     shutil.copy(TESTS / "night_sky.py", here / "night_sky.py")
     (here / "plant.py").write_text(PLANT)
     (here / "phone.py").write_text(PHONE)
+    (here / "merge.py").write_text(MERGE)
     script = SETUP.format(here=HERE, password=readme_commands.WEB_PASSWORD)
     for n, (command, expect) in enumerate(runnable()):
         (here / f"{n:02d}.sh").write_text(command.script + "\n")
         (here / f"{n:02d}.in").write_text(expect.stdin)
+        if expect.config:
+            names = []
+            for k, block in enumerate(readme_commands.yaml_blocks(expect.config)):
+                (here / f"{n:02d}-{k}.yml").write_text(block)
+                names.append(f"{HERE}/{n:02d}-{k}.yml")
+            assert names, f"README.md has no ```yaml block under {expect.config!r}"
+            script += f"python3 {HERE}/merge.py {' '.join(names)} > {HERE}/{n:02d}.merge 2>&1\n"
         script += RUN.format(here=HERE, n=n)
     return script + RESTORE.format(here=HERE)
 

@@ -432,7 +432,8 @@ def test_readme_commands_run_as_written_in_a_booted_system(chroot, alerts_boot):
           f"tests/readme_commands.py says, in {seconds.group(1) if seconds else '?'} s")
     for r in ran:
         print(f"  {'ran ' if r.expect.rc == 0 else 'fail'} rc={r.rc} [{r.command.heading}] {r.command.key}"
-              + (f"\n       expected rc {r.expect.rc}: {r.expect.reason}" if r.expect.reason else ""))
+              + (f"\n       expected rc {r.expect.rc}: {r.expect.reason}\n       said: "
+                 + " | ".join(r.output.strip().splitlines()[-3:]) if r.expect.reason else ""))
     for key, expect in readme_run.readme_commands.EXPECTED.items():
         if expect.rc is None:
             print(f"  elsewhere: {key}\n       {expect.reason}")
