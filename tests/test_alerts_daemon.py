@@ -167,7 +167,7 @@ def test_a_broker_that_goes_away_gets_everything_again_and_no_event_is_lost_or_d
             late = MqttRecorder(broker.port)  # a newcomer after the broker lost everything retained
             try:
                 wait_until(lambda: late.on("/state") and late.on("/image") and late.on("/availability")
-                           and len(late.on("/config")) == 8, 20, "everything retained again")
+                           and len(late.on("/config")) == 9, 20, "everything retained again")
                 state = json.loads(late.on("/state")[-1][0])
                 assert all(retain for _, retain in late.on("/state") + late.on("/config") + late.on("/image"))
                 assert late.on("/availability")[-1] == (b"online", True)

@@ -37,19 +37,27 @@ def select(root, dates, between=None, every=1):
     candidates = [item for date in dates for item in day_frames(root, date) if in_between(item[1], between)]
     frames, skipped = [], []
     for path, when in candidates[::every]:
-        why = quick_check(path)
-        if not why:
-            try:
-                size = header_size(path)
-            except DamagedImage as exc:
-                why = exc.why
-            except OSError as exc:  # gone since the listing (retention)
-                why = f"unreadable: {exc.strerror}"
-        if why:
-            skipped.append((path, why))
-            continue
-        frames.append(Frame(path, when, size))
+        frame, bad = checked_frame(path, when)
+        if bad:
+            skipped.append(bad)
+        else:
+            frames.append(frame)
     return Selection(frames, skipped)
+
+
+def checked_frame(path, when):
+    """Return (Frame, None) for a usable image at ``path`` taken at ``when``, or (None, (path, why)) for a
+    damaged one: checked by its end marker and header only (SPEC §12: no decode of every frame)."""
+    why = quick_check(path)
+    size = None
+    if not why:
+        try:
+            size = header_size(path)
+        except DamagedImage as exc:
+            why = exc.why
+        except OSError as exc:  # gone since the listing (retention)
+            why = f"unreadable: {exc.strerror}"
+    return (None, (path, why)) if why else (Frame(path, when, size), None)
 
 
 def reference_size(frames):

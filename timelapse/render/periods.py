@@ -18,10 +18,9 @@ from collections import namedtuple
 from timelapse import archive
 from timelapse.archive import Period
 from timelapse.errors import NothingToRender, UsageError
-from timelapse.imagefile import DamagedImage, header_size, quick_check
 from timelapse.render import daily_frame, overlay as overlays
 from timelapse.render.encode import encode
-from timelapse.render.frames import Frame
+from timelapse.render.frames import Frame, checked_frame
 from timelapse.storage import write_atomically
 
 # period: archive.Period; first, last: the days it covers here; frames: [frames.Frame] in order;
@@ -65,20 +64,6 @@ def spread(total, wanted):
     return [round(index * (total - 1) / (wanted - 1)) for index in range(wanted)]
 
 
-def _frame(path, when):
-    """Return (Frame, None) for a usable image, or (None, (path, why)) for a damaged one."""
-    why = quick_check(path)
-    size = None
-    if not why:
-        try:
-            size = header_size(path)
-        except DamagedImage as exc:
-            why = exc.why
-        except OSError as exc:  # gone since the listing (retention)
-            why = f"unreadable: {exc.strerror}"
-    return (None, (path, why)) if why else (Frame(path, when, size), None)
-
-
 def _when(date, image):
     """Return the naive local time an archive.Image was taken (fold 1 for the second pass of a repeated hour)."""
     return datetime.datetime.combine(date, image.name.time).replace(fold=int(image.name.second_pass))
@@ -114,7 +99,7 @@ def _spread_frames(settings, days):
         images = archive.day_images(root, date) if mine else []
         for index in mine:
             if index < len(images):  # the day lost images between the passes (retention)
-                yield _frame(images[index].path, _when(date, images[index]))
+                yield checked_frame(images[index].path, _when(date, images[index]))
         start += count
 
 
@@ -131,7 +116,7 @@ def _daily_frames(settings, period, days, at):
             fallbacks.append((date, goal.fallback))
         candidates = [Frame(image.path, _when(date, image), None) for image in images]
         chosen = daily_frame.choose(candidates, goal.when, settings.capture.interval)
-        found, bad = _frame(chosen.path, chosen.when) if chosen else (None, None)
+        found, bad = checked_frame(chosen.path, chosen.when) if chosen else (None, None)
         if bad:
             skipped.append(bad)
         if found:
