@@ -195,7 +195,7 @@ def test_the_live_page_says_why_when_the_daemon_is_stopped(site, browser):
 def test_the_videos_page_on_a_phone_groups_every_kind_with_its_poster(site, browser):
     size(browser, "phone")
     open_page(browser, site, "/videos")
-    headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main > h2")]
     assert headings == ["Days", "Weeks", "Months", "Project"]
     posters = [v.get_attribute("poster") for v in browser.find_elements(By.TAG_NAME, "video")]
     assert len(posters) == 4 and all(posters[1:]), posters  # a day's keogram is shown beside its video
@@ -204,5 +204,37 @@ def test_the_videos_page_on_a_phone_groups_every_kind_with_its_poster(site, brow
     browser.save_screenshot(str(SHOTS / "phone-videos-periods.png"))
     browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
     browser.save_screenshot(str(SHOTS / "phone-videos-periods-end.png"))
+    assert no_horizontal_scroll(browser)
+    assert not console_errors(browser)
+
+
+def test_a_video_asked_for_on_a_phone_shows_its_progress_and_then_its_link(site, browser):
+    from conftest import cli_env, run_cli
+    from timelapse.render import queue
+
+    size(browser, "phone")
+    open_page(browser, site, "/videos")
+    form = browser.find_element(By.ID, "ask-form")
+    browser.save_screenshot(str(SHOTS / "phone-videos-ask-top.png"))
+    form.find_element(By.NAME, "every").clear()
+    form.find_element(By.NAME, "every").send_keys("2")
+    form.find_element(By.NAME, "overlay").send_keys("{date} {time:%H:%M}")
+    browser.save_screenshot(str(SHOTS / "phone-videos-ask.png"))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: "waiting for the renderer" in d.find_element(By.ID, "requests").text)
+    [request_id] = queue.queued_ids(site.web_state / queue.QUEUE)
+    queue.write_status(site.output, request_id, "rendering", 1, 2)  # as the renderer writes it mid-way
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#requests progress"))
+    assert "rendering: 1 of 2 frames" in browser.find_element(By.ID, "requests").text
+    browser.execute_script("document.getElementById('requests').scrollIntoView()")
+    browser.save_screenshot(str(SHOTS / "phone-videos-ask-progress.png"))
+    made = run_cli("--config", site.config, "render", "--queue", env=cli_env(TIMELAPSE_WEB_STATE=str(site.web_state)))
+    assert made.returncode == 0, made.stderr
+    browser.refresh()  # the list refreshes itself within 30 s; a reload also lists the video with the others
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.LINK_TEXT, "Watch"))
+    assert "done, 2 frames" in browser.find_element(By.ID, "requests").text
+    assert any("_" in h.text for h in browser.find_elements(By.CSS_SELECTOR, "section.video h3"))  # the range
+    browser.execute_script("document.getElementById('requests').scrollIntoView()")
+    browser.save_screenshot(str(SHOTS / "phone-videos-ask-done.png"))
     assert no_horizontal_scroll(browser)
     assert not console_errors(browser)

@@ -35,6 +35,7 @@ class WebServer:
         self.config.write_text(text)
         self.output = self.daemon.output
         self.cache = tmp_path / "cache"
+        self.web_state = tmp_path / "web-state"  # render.queue.queue_dir's folder (TIMELAPSE_WEB_STATE)
         self.log_file = tmp_path / "web.log"
         if with_password:
             result = run_cli("--config", self.config, "web-password", "--stdin", input=PASSWORD + "\n")
@@ -45,7 +46,8 @@ class WebServer:
         self.log = open(self.log_file, "w")
         self.process = subprocess.Popen([sys.executable, "-m", "timelapse", "--config", str(self.config), "web"],
                                         stdout=self.log, stderr=subprocess.STDOUT,
-                                        env=cli_env(XDG_CACHE_HOME=str(self.cache), **(env or {})))
+                                        env=cli_env(XDG_CACHE_HOME=str(self.cache),
+                                                    TIMELAPSE_WEB_STATE=str(self.web_state), **(env or {})))
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

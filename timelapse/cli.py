@@ -104,6 +104,9 @@ def build_parser():
                                  help="DAY is an evening: render its night, dusk to dawn, and the night's keogram")
             command.add_argument("--nightly", action="store_true",
                                  help="what timelapse-render.service runs: yesterday, if render.daily and ffmpeg")
+            command.add_argument("--queue", action="store_true",
+                                 help="what timelapse-render-queue.service runs: the videos asked for on the web, "
+                                      "one at a time")
             # Period videos (SPEC §18).
             command.add_argument("--period", choices=("week", "month", "project"),
                                  help="the video of the week, month or project holding DAY (default: the current "

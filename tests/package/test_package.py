@@ -20,7 +20,7 @@ CONFIG = "/etc/timelapse/timelapse.yml"
 # Where systemd 252 (bookworm) and 257 (trixie) both read units and both lintians accept them.
 UNIT_DIR = "/usr/lib/systemd/system"
 UNITS = ("timelapse.service", "timelapse-web.service", "timelapse-alerts.service", "timelapse-sync.service", "timelapse-sync.timer", "timelapse-render.service",
-         "timelapse-render.timer")
+         "timelapse-render.timer", "timelapse-render-queue.path", "timelapse-render-queue.service")
 
 
 def deb_field(deb, field):
@@ -229,6 +229,24 @@ echo "render_video=$(stat -c %U $V) $(ffprobe -v error -count_frames -select_str
 echo "render_keogram=$(stat -c %U ${V%.mp4}-keogram.jpg)"
 echo "render_journal=$(journalctl -b -u timelapse-render --no-pager -o cat | grep -m1 '^wrote .*mp4')"
 
+# A video asked for on the web (SPEC §18): a request renamed into the web's queue starts the queue
+# service through its path unit, which renders the range as user timelapse with its progress.
+echo "queue_path=$(systemctl is-enabled timelapse-render-queue.path) $(systemctl is-active timelapse-render-queue.path)"
+B=/var/lib/timelapse/$(date -d '2 days ago' +%Y/%m/%d)
+mkdir -p $B
+for s in 00 10 20; do cp $src $B/1200$s.jpg; done
+chown -R timelapse:timelapse /var/lib/timelapse
+Q=/var/lib/timelapse-web/render-queue
+install -d -o timelapse-web -g timelapse-web -m 0755 /var/lib/timelapse-web $Q
+printf '{"first": "%s", "last": "%s", "every": 1}' $(date -d '2 days ago' +%F) $(date -d yesterday +%F) > $Q/.asked
+chown timelapse-web:timelapse-web $Q/.asked
+mv $Q/.asked $Q/20990101T000000-0000abcd.json
+P=/var/lib/timelapse/videos/requests/20990101T000000-0000abcd.json
+wait_for 90 'grep -qsE "\"state\": \"(done|failed)\"" '$P
+echo "queue_status=$(cat $P)"
+R=/var/lib/timelapse/videos/$(date -d '2 days ago' +%Y)/$(date -d '2 days ago' +%F)_$(date -d yesterday +%F).mp4
+echo "queue_video=$(stat -c %U $R) $(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 $R) $(stat -c %U ${R%.mp4}.json)"
+echo "queue_left=$(ls $Q)"
 # A drive that goes away (SPEC §6): /srv/drive in /etc/fstab (noauto: mounted by hand), a bind of /srv/usb.
 cp /root/shipped.yml /root/drive-restore.yml
 mkdir -p /srv/drive /srv/usb/images && chown timelapse:timelapse /srv/usb/images
@@ -306,6 +324,10 @@ def test_boot_runs_the_service_and_reload_stop_behave(chroot):
     assert got["drive_away"] == "storage_missing 1"
     assert got["drive_restart"] == "storage_missing 0"
     assert got["drive_upgrade"] == "install ok installed absent"
+    assert got["queue_path"] == "enabled active"
+    assert '"state": "done"' in got["queue_status"], output
+    assert got["queue_video"] == "timelapse 9 timelapse"
+    assert got["queue_left"] == "20990101T000000-0000abcd.json"  # the renderer writes nothing in the web's queue
 
 
 ALERTS_BOOT_CHECK = r"""

@@ -23,6 +23,7 @@ from collections import namedtuple
 from pathlib import Path
 
 VIDEOS = "videos"
+REQUESTS = "requests"  # videos/requests/ID.json: a requested video's progress (render.queue)
 KINDS = ("day", "range", "week", "month", "project", "night")
 WHATS = ("video", "keogram", "sidecar", "startrails", "meteors", "meteor")
 _SUFFIX = {"video": ".mp4", "keogram": "-keogram.jpg", "sidecar": ".json", "startrails": "-startrails.jpg",
@@ -205,3 +206,9 @@ def _products_in(videos, year):
             found += [(product, videos / year / name / crop) for crop in crops
                       if (product := parse_product(f"{year}/{name}/{crop}"))]
     return found
+
+
+def request_status_path(root, request_id):
+    """Return videos/requests/ID.json under ``root``: the progress of the requested video ``request_id``
+    (render.queue.REQUEST_ID, checked by the caller), written by the renderer and read by the web."""
+    return Path(root, VIDEOS, REQUESTS, f"{request_id}.json")

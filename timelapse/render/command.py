@@ -119,6 +119,9 @@ def render_command(args):
     if getattr(args, "night", False):
         from timelapse.night.command import render_night_command
         return render_night_command(args)
+    if getattr(args, "queue", False):  # SPEC §18: the videos asked for on the web
+        from timelapse.render.queued import process_queue
+        return process_queue(settings)
     if args.period or args.list or args.daily_frame is not None or args.overlay is not None or args.no_overlay:
         if not args.period:
             raise UsageError("--daily-frame, --overlay, --no-overlay and --list go with --period week|month|project")

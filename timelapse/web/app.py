@@ -18,7 +18,8 @@ from timelapse.daemon.preview import socket_path
 from timelapse.web.auth import Guard, password_file
 from timelapse.web.base import Context
 from timelapse.web.catalog import Catalog
-from timelapse.web.handlers import aim, days, files, live, nights, settings as settings_pages, signin, status, videos
+from timelapse.web.handlers import (aim, days, files, live, nights, requests, settings as settings_pages, signin,
+                                     status, videos)
 from timelapse.web.live import LiveHub
 from timelapse.web.thumbs import cache_dir
 
@@ -50,6 +51,7 @@ def make_app(settings, cache=None, hub=None):
         (r"/thumbs/(.*)", files.ThumbFile, dict(c, root=os.path.realpath(cache))),
         (r"/videos", videos.Videos, c),
         (r"/api/videos", videos.Videos, dict(c, as_json=True)),
+        (r"/api/videos/requests", requests.VideoRequests, c),
         (r"/videos/(.*)", files.VideoFile, dict(c, root=catalog.real_root)),
         (r"/nights/([^/]*)", nights.Night, c),
         (r"/api/nights/([^/]*)", nights.Night, dict(c, as_json=True)),

@@ -19,6 +19,7 @@ VIDEOS = "/videos"
 VIDEOS_JSON = "/api/videos"
 NIGHTS = "/nights"
 NIGHTS_JSON = "/api/nights"
+VIDEO_REQUESTS_JSON = "/api/videos/requests"  # GET: asked-for videos and their progress; POST: ask (SPEC §18)
 LOGIN = "/login"
 LOGOUT = "/logout"
 SETTINGS = "/settings"  # the Settings page (SPEC §17)

@@ -8,6 +8,8 @@ one, else the thumbnail of the video's first frame; frames and seconds come from
 sidecar (null without one). The page groups them by kind: days, weeks, months, project, nights.
 """
 
+import datetime
+
 from timelapse import archive
 from timelapse.web import urls
 from timelapse.web.base import TwinHandler
@@ -46,4 +48,6 @@ class Videos(TwinHandler):
 
     def get(self):
         videos = [video_json(video, self.ctx.catalog) for video in self.ctx.catalog.videos()]
-        self.reply(videos, "videos.html", videos=videos, groups=grouped(videos))
+        yesterday = datetime.date.today() - datetime.timedelta(days=1)  # the form's days: the last week
+        self.reply(videos, "videos.html", videos=videos, groups=grouped(videos),
+                   first_day=yesterday - datetime.timedelta(days=6), last_day=yesterday)
