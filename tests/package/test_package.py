@@ -10,6 +10,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
+
+import readme_run
 from conftest import footprint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -408,8 +411,14 @@ systemctl restart timelapse-alerts
 """
 
 
-def test_boot_alerts_service_reports_a_stopped_daemon_and_its_return(chroot):
-    output = chroot.boot(ALERTS_BOOT_CHECK)
+@pytest.fixture(scope="module")
+def alerts_boot(chroot, deb):
+    """One boot of each suite for the alerts checks, then the README's commands (a boot costs CI a minute)."""
+    return chroot.boot(ALERTS_BOOT_CHECK + readme_run.prepare(chroot, deb), timeout=1500)
+
+
+def test_boot_alerts_service_reports_a_stopped_daemon_and_its_return(alerts_boot):
+    output = alerts_boot
     print(output)
     got = dict(line.split("=", 1) for line in output.splitlines() if "=" in line and not line.startswith(" "))
     if "drive_reboot" in got:  # booted after test_boot_runs_the_service...: its drive left away
@@ -432,6 +441,31 @@ def test_boot_alerts_service_reports_a_stopped_daemon_and_its_return(chroot):
     assert got["loop_cli_rc"] == "3" and got["loop_cli"].startswith("timelapse is not running"), output
     assert "timelapse.service activating, restarting" in got["loop_cli_systemd"]
     assert got["loop_web"] == "False", output
+
+
+def test_readme_commands_run_as_written_in_a_booted_system(chroot, alerts_boot):
+    missing, stale = readme_run.readme_commands.unclassified()
+    assert not missing and not stale, f"README.md commands without a row in tests/readme_commands.py: {missing}; " \
+                                      f"rows naming no README command: {stale}"
+    ran = readme_run.results(chroot)
+    wrong = [(r, readme_run.verdict(r)) for r in ran if readme_run.verdict(r)]
+    seconds = re.search(r"^readme_seconds=(\d+)$", alerts_boot, re.M)
+    print(f"[{chroot.suite}] README commands: {len(ran) - len(wrong)} of {len(ran)} as their row in "
+          f"tests/readme_commands.py says, in {seconds.group(1) if seconds else '?'} s")
+    for r in ran:
+        print(f"  {'ran ' if r.expect.rc == 0 else 'fail'} rc={r.rc} [{r.command.heading}] {r.command.key}"
+              + (f"\n       expected rc {r.expect.rc}: {r.expect.reason}\n       said: "
+                 + " | ".join(r.output.strip().splitlines()[-3:]) if r.expect.reason else ""))
+    for key, expect in readme_run.readme_commands.EXPECTED.items():
+        if expect.rc is None:
+            print(f"  elsewhere: {key}\n       {expect.reason}")
+    assert not wrong, "README commands that did not do what tests/readme_commands.py says:\n" + "\n".join(
+        f"[{r.command.heading}] {r.command.key}: {why}\n{r.output[-1500:]}" for r, why in wrong)
+    home = chroot.path(readme_run.HERE) / "home"
+    chroot.run(f"ffprobe -v error {readme_run.HERE}/home/day.mp4")
+    assert (home / "2026-11-21.zip").read_bytes()[:2] == b"PK"
+    conf = chroot.path("/etc/timelapse/rclone.conf").read_text()
+    assert "[nas]" in conf and "[s3]" in conf and "the password" not in conf  # stored obscured
 
 
 def build_upgrade(version):
