@@ -45,7 +45,8 @@ def current_status(ctx, seen=None):
     status["retention_enabled"] = bool(settings.storage.cleanup_enabled or settings.render.retention_days)
     if seen.alerts:  # each alert channel's health, as timelapse-alerts.service last wrote it
         status["alerts"] = seen.alerts
-    if seen.aim:  # the last shift from the aim reference (SPEC §20)
+    status["aim"] = None  # the last shift from the aim reference (SPEC §20); null without a reference
+    if seen.aim:
         from timelapse.aim.watch import summary_text
 
         status["aim"] = dict(seen.aim, text=summary_text(seen.aim))
