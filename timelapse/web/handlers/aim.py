@@ -9,7 +9,6 @@ import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from timelapse.aim.check import NoReference, as_json, measure, measure_jpeg
 from timelapse.aim.words import in_words
 from timelapse.archive import aim_reference, newest_image
 from timelapse.errors import DamagedImage, TimelapseError
@@ -56,6 +55,9 @@ class AimApi(BaseHandler):
         finally:
             hub.leave("live")
         loop = asyncio.get_running_loop()
+        # numpy and Pillow come with the first check, not at start (the web server's idle RSS, SPEC §10)
+        from timelapse.aim.check import NoReference, as_json, measure, measure_jpeg
+
         try:
             if got is not None:
                 frame, source = got[0], "live"
