@@ -169,6 +169,21 @@ def test_the_daily_report_is_due_once_a_day_after_its_time():
     assert not report.due(None, at("2026-06-01T20:00:00"), None)
 
 
+
+def test_the_daily_report_counts_only_the_days_images(write_config, tmp_path):
+    """The report's "Yesterday N images" is the archive's reading of the day: a half-written image, a
+    stray file and a folder with an image's name are not images."""
+    settings = settings_with(f"storage: {{output_dir: {tmp_path / 'images'}}}\n", write_config)
+    day = tmp_path / "images/2026/05/31"
+    day.mkdir(parents=True)
+    for name in ("080000.jpg", "080100.jpg", "020000_2.jpg", ".080200.jpg.123.tmp", "notes.jpg"):
+        (day / name).write_bytes(b"\xff\xd8 jpeg")
+    (day / "120000.jpg").mkdir()
+    assert report.count_images(settings.storage.output_dir, datetime.date(2026, 5, 31)) == 3
+    assert report.count_images(settings.storage.output_dir, datetime.date(2026, 5, 30)) == 0
+    message = report.compose(snap(settings, at("2026-06-01T08:00:00")), "balcony", [])
+    assert "Yesterday 3 images;" in message["message"]
+
 @pytest.mark.parametrize("text, line, fragment", [
     ("alerts:\n  after: 0\n", 2, "alerts.after: expected a whole number of at least 1"),
     ("alerts:\n  email:\n    to: me@example.org\n    host: smtp.example.org\n", 2,

@@ -1,8 +1,8 @@
 """The daily report (alerts.daily_report "HH:MM"): one summary message a day, in local time."""
 
 import datetime
-import os
 
+from timelapse import archive
 from timelapse.alerts.messages import iso, local
 
 
@@ -20,12 +20,9 @@ def due(daily_report, now, last_sent):
 
 
 def count_images(root, date):
-    """Return how many images the day directory of ``date`` holds (one directory scan)."""
-    try:
-        with os.scandir(os.path.join(root, f"{date:%Y/%m/%d}")) as entries:
-            return sum(1 for entry in entries if entry.name.endswith(".jpg") and not entry.name.startswith("."))
-    except OSError:
-        return 0
+    """Return how many images ``date``'s day directory holds (the archive's one reader of a day: only
+    regular files with an image's name; 0 for a missing or unreadable day)."""
+    return len(archive.day_images(root, date))
 
 
 def compose(snap, camera, firing):

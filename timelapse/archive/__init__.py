@@ -22,7 +22,7 @@ from timelapse.archive.images import (
     parse_image_name, parse_image_relpath)
 from timelapse.archive.videos import (
     KINDS, VIDEOS, WHATS, Period, Product, keogram_path, parse_product, product_path, product_relpath, products,
-    request_status_path, sidecar_path, video_path)
+    request_status_ids, request_status_path, sidecar_path, video_path)
 
 __all__ = [
     # images.py: the days
@@ -31,7 +31,7 @@ __all__ = [
     "locate_image", "newest_image", "parse_image_name", "parse_image_relpath",
     # videos.py: what rendering makes
     "KINDS", "VIDEOS", "WHATS", "Period", "Product", "keogram_path", "parse_product", "product_path",
-    "product_relpath", "products", "sidecar_path", "video_path", "request_status_path",
+    "product_relpath", "products", "sidecar_path", "video_path", "request_status_path", "request_status_ids",
     # here: the hidden state beside them
     "SYNC_DIR", "ALERTS_DIR", "EXPOSURE_FILE", "AIM_DIR", "sync_dir", "alerts_dir", "exposure_file", "aim_dir",
     "aim_reference",

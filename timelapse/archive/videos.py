@@ -212,3 +212,15 @@ def request_status_path(root, request_id):
     """Return videos/requests/ID.json under ``root``: the progress of the requested video ``request_id``
     (render.queue.REQUEST_ID, checked by the caller), written by the renderer and read by the web."""
     return Path(root, VIDEOS, REQUESTS, f"{request_id}.json")
+
+
+def request_status_ids(root):
+    """Return the ids of the requested videos that have a progress document under videos/requests/
+    (names ``ID.json``; the caller checks each id against render.queue.REQUEST_ID). [] when the folder
+    is missing or cannot be read."""
+    try:
+        with os.scandir(Path(root, VIDEOS, REQUESTS)) as entries:
+            return sorted(entry.name[:-5] for entry in entries
+                          if entry.name.endswith(".json") and entry.is_file(follow_symlinks=False))
+    except OSError:
+        return []

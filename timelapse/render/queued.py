@@ -136,8 +136,7 @@ def forget_cleared(settings):
     if not os.path.isdir(folder):
         return
     present = set(queue.queued_ids(folder))
-    statuses = archive.request_status_path(settings.storage.output_dir, "x").parent
-    for name in os.listdir(statuses):
-        request_id = name[:-5] if name.endswith(".json") else None
-        if request_id and queue.REQUEST_ID.fullmatch(request_id) and request_id not in present:
-            os.unlink(statuses / name)
+    root = settings.storage.output_dir
+    for request_id in archive.request_status_ids(root):
+        if queue.REQUEST_ID.fullmatch(request_id) and request_id not in present:
+            os.unlink(archive.request_status_path(root, request_id))
