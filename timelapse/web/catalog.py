@@ -67,9 +67,10 @@ class Catalog:
         output_dir)."""
         return self.inside(archive.image_file(self.root, date, image))
 
-    def day_images(self, date):
-        """Return [archive.Image] of a day's images (with sizes) in the order they were taken; [] for no such day."""
-        return archive.day_images(self.root, date, sizes=True)
+    def day_images(self, date, sizes=True):
+        """Return [archive.Image] of a day's images (``sizes``: with their sizes) in the order they were taken;
+        [] for no such day."""
+        return archive.day_images(self.root, date, sizes=sizes)
 
     def summary(self, day):
         """Return the DaySummary of an archive.Day, from the cache while its directory is unchanged."""

@@ -41,11 +41,13 @@ def night_page(catalog, evening):
 def images_json(date, images):
     """Return the day's images (archive.Image) for the page and /api/days/DAY: "time" is local wall time,
     "second_pass" marks the second pass of a repeated hour (HHMMSS_2.jpg), "label" says it for people."""
-    return [{"time": image.name.time.isoformat(), "second_pass": image.name.second_pass,
-             "name": image_file_name(*image.name),
-             "label": image.name.time.isoformat() + (" (hour repeated)" if image.name.second_pass else ""),
-             "url": urls.image(date, image.name), "thumb": urls.thumb(date, image.name)}
-            for image in images]
+    listing = []
+    for image, (url, thumb) in zip(images, urls.day_files(date, [image.file_name for image in images])):
+        time = image.name.time.isoformat()
+        listing.append({"time": time, "second_pass": image.name.second_pass, "name": image.file_name,
+                        "label": time + " (hour repeated)" if image.name.second_pass else time,
+                        "url": url, "thumb": thumb})
+    return listing
 
 
 class Days(TwinHandler):
@@ -56,14 +58,14 @@ class Days(TwinHandler):
         self.reply(days, "days.html", days=days)
 
 
-def day_images(catalog, text):
-    """Return (date, [archive.Image]) of the day named "YYYY-MM-DD" in a URL; 400 if malformed, 404 if it has
-    no images."""
+def day_images(catalog, text, sizes=True):
+    """Return (date, [archive.Image]) of the day named "YYYY-MM-DD" in a URL (``sizes``: with each image's
+    size, an lstat each); 400 if malformed, 404 if it has no images."""
     try:
         date = parse_date(text)
     except BadRequest as exc:
         raise tornado.web.HTTPError(400, reason=str(exc)) from None
-    images = catalog.day_images(date)
+    images = catalog.day_images(date, sizes)
     if not images:
         raise tornado.web.HTTPError(404, reason=f"no images on {date}")
     return date, images
@@ -74,7 +76,7 @@ class Day(TwinHandler):
     without images, 400 for a malformed one."""
 
     def get(self, text):
-        date, images = day_images(self.ctx.catalog, text)
+        date, images = day_images(self.ctx.catalog, text, sizes=not self.as_json)
         if self.as_json:  # every image; the page takes them from here
             return self.reply({"date": date.isoformat(), "images": images_json(date, images)})
         self.reply(None, "day.html", date=date, count=len(images), first=images[0].name.time,
