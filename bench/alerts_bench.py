@@ -18,6 +18,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from procstat import rss_mb, voluntary_switches
+
 ROOT = Path(__file__).resolve().parent.parent
 INTERVAL = 2
 
@@ -62,25 +64,6 @@ def _spawn(config, command, log, env=None):
                             stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})))
 
 
-def _switches(pid):
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            for line in (task / "status").read_text().splitlines():
-                if line.startswith("voluntary_ctxt_switches:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
-
-
-def _rss_mb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return None
-
-
 def _config(directory, alerts):
     path = directory / "timelapse.yml"
     path.write_text(json.dumps({
@@ -98,9 +81,9 @@ def _wait_for(path, timeout):
 
 
 def _idle(pid, seconds):
-    before = _switches(pid)
+    before = voluntary_switches(pid)
     time.sleep(seconds)
-    return (_switches(pid) - before) * 60 / seconds
+    return (voluntary_switches(pid) - before) * 60 / seconds
 
 
 def alerts_runs(work, kills, idle_seconds):
@@ -116,7 +99,7 @@ def alerts_runs(work, kills, idle_seconds):
     try:
         time.sleep(3 * INTERVAL)
         _wait_for(directory / "images/.aim/last.json", 60)  # start-up done: the first aim look (a child) is not idle
-        rss = _rss_mb(alerts.pid)
+        rss = rss_mb(alerts.pid)
         wakeups = _idle(alerts.pid, idle_seconds)
         for kill in range(1, kills + 1):
             daemon.send_signal(signal.SIGKILL)
@@ -126,7 +109,7 @@ def alerts_runs(work, kills, idle_seconds):
             daemon = _spawn(config, "run", log)
             back = time.monotonic()
             returns.append(hook.wait("not_capturing", "resolved", kill, 60) - back)
-        rss_after = _rss_mb(alerts.pid)
+        rss_after = rss_mb(alerts.pid)
         exactly_once = [body["state"] for _, body in hook.events].count("firing") == kills
     finally:
         for process in (daemon, alerts):
@@ -156,7 +139,7 @@ def _mqtt_idle(directory, idle_seconds):
         time.sleep(1)
         alerts = _spawn(config, "alerts", log)
         time.sleep(3 * INTERVAL)
-        return {"mqtt_rss_mb": _rss_mb(alerts.pid), "mqtt_wakeups_per_minute": _idle(alerts.pid, idle_seconds)}
+        return {"mqtt_rss_mb": rss_mb(alerts.pid), "mqtt_wakeups_per_minute": _idle(alerts.pid, idle_seconds)}
     finally:
         for process in filter(None, (alerts, daemon, broker)):
             process.terminate()

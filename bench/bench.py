@@ -33,6 +33,7 @@ from periods_bench import periods_figures, periods_rows  # noqa: E402
 from night_bench import night_figures, night_rows  # noqa: E402
 from settings_bench import settings_rows, settings_runs  # noqa: E402
 from aim_bench import aim_figures, aim_rows  # noqa: E402
+from procstat import rss_mb, voluntary_switches  # noqa: E402
 from timelapse.retention import day_dirs_older_than  # noqa: E402
 from timelapse.storage import write_atomically  # noqa: E402
 
@@ -83,19 +84,13 @@ class Run:
         return Path(f"/proc/{self.process.pid}/{name}").read_text()
 
     def rss_mb(self):
-        return int(re.search(r"VmRSS:\s+(\d+)", self.proc("status")).group(1)) / 1024
+        return rss_mb(self.process.pid)
 
     def write_bytes(self):
         return int(re.search(r"write_bytes:\s+(\d+)", self.proc("io")).group(1))
 
     def voluntary_switches(self):
-        total = 0
-        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
-            try:
-                total += int(re.search(r"voluntary_ctxt_switches:\s+(\d+)", (task / "status").read_text()).group(1))
-            except (OSError, AttributeError):
-                pass
-        return total
+        return voluntary_switches(self.process.pid)
 
     def has_loaded(self, library):
         return library in self.proc("maps")
@@ -460,6 +455,9 @@ def measure(results, key, label, run, save):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a quick pass over everything (CI)")
+    parser.add_argument("--only", metavar="PART[,PART]", type=lambda text: text.split(","),
+                        help="measure these parts again (e.g. alerts,lateness_idle) and keep the other figures "
+                             "of bench/results.json, each with the date it was measured")
     args = parser.parse_args()
     smoke = args.smoke
     work = Path(tempfile.mkdtemp(prefix="timelapse-bench-", dir="/var/tmp"))
@@ -507,8 +505,20 @@ def main():
          lambda: settings_runs(work, smoke)),
         ("aim", "aim: ms per check at 1080p, error on the shifted set", lambda: aim_figures(work, 1 if smoke else 10)),
     ]
+    if args.only:
+        unknown = sorted(set(args.only) - {key for key, _, _ in steps})
+        if unknown:
+            raise SystemExit(f"--only: no part named {', '.join(unknown)}; the parts: "
+                             f"{', '.join(key for key, _, _ in steps)}")
+        earlier = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").exists() else {}
+        dates = earlier.get("part_dates", {})
+        results = dict(earlier, **{k: v for k, v in results.items() if k != "date"},
+                       part_dates={key: dates.get(key, earlier.get("date")) for key, _, _ in steps})
+        steps = [step for step in steps if step[0] in args.only]
+    results.setdefault("part_dates", {})
     try:
         for key, label, run in steps:
+            results["part_dates"][key] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
             measure(results, key, label, run, save)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -518,7 +528,7 @@ def main():
         print(f"\nwritten: {HERE / 'results.json'}")
     failed = [key for key, _, _ in steps if "error" in results[key]]
     for metric in ("synthetic", "picamera"):
-        if results[metric].get("cv2_loaded"):
+        if results.get(metric, {}).get("cv2_loaded"):
             raise SystemExit(f"cv2 was loaded on the {metric} path")
     if failed:
         raise SystemExit(f"not measured (see above): {', '.join(failed)}")

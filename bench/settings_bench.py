@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from procstat import voluntary_switches  # noqa: E402
 from timelapse.settings import change  # noqa: E402
 
 LOG_LINE = re.compile(r"started ([\d.-]+) ms after its slot")
@@ -59,13 +60,7 @@ class Daemon:
             time.sleep(0.005)
 
     def switches(self):
-        total = 0
-        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
-            try:
-                total += int(re.search(r"voluntary_ctxt_switches:\s+(\d+)", (task / "status").read_text()).group(1))
-            except (OSError, AttributeError):
-                pass
-        return total
+        return voluntary_switches(self.process.pid)
 
     def lateness(self):
         return [float(m.group(1)) for m in LOG_LINE.finditer(self.log.read_text())]

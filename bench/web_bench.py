@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from procstat import rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password 1"
 
@@ -24,11 +26,6 @@ def _port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _rss_mb(pid):
-    with open(f"/proc/{pid}/status") as stream:
-        return int(re.search(r"VmRSS:\s+(\d+)", stream.read()).group(1)) / 1024
 
 
 def _get(port, path, timeout=60, keep=True):
@@ -101,7 +98,7 @@ def web_figures(work, seconds=10, day_images=1440, zip_mb=1000):
         since = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:23]
         time.sleep(seconds)
         quiet = _lateness(daemon_log, since)
-        results["rss_idle_mb"] = round(_rss_mb(web.pid), 1)
+        results["rss_idle_mb"] = round(rss_mb(web.pid), 1)
         counts, stop = [0, 0, 0], time.monotonic() + seconds
         since = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:23]
 
@@ -119,7 +116,7 @@ def web_figures(work, seconds=10, day_images=1440, zip_mb=1000):
         for thread in threads:
             thread.start()
         time.sleep(seconds / 2)
-        results["rss_viewers_mb"] = round(_rss_mb(web.pid), 1)
+        results["rss_viewers_mb"] = round(rss_mb(web.pid), 1)
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
@@ -146,13 +143,13 @@ def web_figures(work, seconds=10, day_images=1440, zip_mb=1000):
         payload = os.urandom(1_000_000)
         for index in range(zip_mb):
             (output / folder / f"{index // 3600:02d}{index % 3600 // 60:02d}{index % 60:02d}.jpg").write_bytes(payload)
-        before = _rss_mb(web.pid)
+        before = rss_mb(web.pid)
         peak = [before]
         done = threading.Event()
 
         def sample_rss():
             while not done.is_set():
-                peak.append(_rss_mb(web.pid))
+                peak.append(rss_mb(web.pid))
                 time.sleep(0.05)
         sampler = threading.Thread(target=sample_rss)
         sampler.start()
@@ -199,14 +196,14 @@ def sign_in_and_no_daemon_figures(work, rounds=20):
     try:
         _get(port, "/api/status")
         time.sleep(1)
-        results["rss_idle_mb"] = round(_rss_mb(web.pid), 1)
+        results["rss_idle_mb"] = round(rss_mb(web.pid), 1)
         started = time.perf_counter()
         failed = [_basic_from(port, f"wrong {n}", f"127.0.2.{n // 4 + 1}") for n in range(rounds)]
         good = [_basic_from(port, PASSWORD, f"127.0.3.{n + 1}") for n in range(rounds)]
         results["sign_ins_s"] = round(time.perf_counter() - started, 2)
         results["codes"] = {"failed": sorted(set(failed)), "good": sorted(set(good))}
         time.sleep(0.5)
-        results["rss_after_sign_ins_mb"] = round(_rss_mb(web.pid), 1)
+        results["rss_after_sign_ins_mb"] = round(rss_mb(web.pid), 1)
         waits = [_get(port, "/live.jpg")[2] * 1000 for _ in range(20)]
         results["live_jpg_no_daemon_ms"] = {"p50": round(statistics.median(waits), 1), "max": round(max(waits), 1),
                                             "status": _get(port, "/live.jpg")[0]}
