@@ -158,6 +158,7 @@ class Picamera2:
         self._state = dict(start_controls)
         self._in_flight = [{} for _ in range(self.camera_config["buffer_count"])]
         self._completed = []
+        self._sensor_timestamp_ns = 0
         self.started = True
         self._loop = threading.Thread(target=self._event_loop, name="picamera2-event-loop", daemon=True)
         self._loop.start()
@@ -181,6 +182,9 @@ class Picamera2:
                 # the last one away (stall()) must not see one more land after that on a busy machine.
                 if arriving and Picamera2.frames_arrive and time.monotonic() >= next_frame:
                     self._state.update(self._in_flight.pop(0))
+                    # libcamera's SensorTimestamp: when the frame's exposure began, on the sensor's own
+                    # schedule (a busy machine delays delivery, never the sensor)
+                    self._sensor_timestamp_ns = int((next_frame - self._exposure(self._state)[0] / 1e6) * 1e9)
                     upcoming = {**self._state, **(self._in_flight[0] if self._in_flight else {})}
                     next_frame += max(self.frame_interval, self._exposure(upcoming)[0] / 1e6)
                     self._completed = [dict(self._state)]  # queue=True: the newest frame is kept
@@ -220,7 +224,8 @@ class Picamera2:
         colour = tuple(controls["ColourGains"]) if controls.get("AwbEnable", True) is False and \
             "ColourGains" in controls else (1.9, 1.7)
         return {"ExposureTime": exposure, "AnalogueGain": gain, "ColourGains": colour, "Lux": self.lux,
-                "FrameDuration": max(exposure, limits[0] if limits else 33333), "SensorTimestamp": time.monotonic_ns()}
+                "FrameDuration": max(exposure, limits[0] if limits else 33333),
+                "SensorTimestamp": self._sensor_timestamp_ns}
 
     def _level(self, controls):
         exposure, gain = self._exposure(controls)
