@@ -8,7 +8,7 @@ import pytest
 
 from conftest import requires_root, run_cli
 from daemon_harness import DaemonProcess
-from timelapse.mounts import MountWatch, deepest, fstab_points, mount_table, mounted_points, own_filesystem
+from timelapse.mounts import MountTable, MountWatch, deepest, fstab_points, mount_table, mounted_points, own_filesystem
 
 
 def files_under(path):
@@ -75,6 +75,28 @@ def test_a_mount_point_written_on_is_remembered_across_restarts(tmp_path):
     assert again.missing() == "/media/usb"
     other = MountWatch("/srv/images", [memory], mountinfo=mountinfo, fstab=tmp_path / "none")
     assert other.missing() is None  # the memory is for another output_dir
+
+
+@requires_root
+def test_the_mount_table_is_read_again_when_the_kernel_says_it_changed(tmp_path):
+    """Each slot asks the kernel (a poll on /proc/self/mountinfo) instead of parsing the table; every
+    mount and unmount is seen at the next ask, and several asks between changes read it once."""
+    point = tmp_path / "drive"
+    point.mkdir()
+    table = MountTable()
+    assert str(point) not in table.now()
+    first = table.now()
+    assert table.now() is first  # nothing changed: the same table, not read again
+    mount_tmpfs(point)
+    try:
+        assert table.now().get(str(point)) is True
+        umount(point)
+        assert str(point) not in table.now()
+        mount_tmpfs(point)
+        assert table.now().get(str(point)) is True
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False, stderr=subprocess.DEVNULL)
+    assert str(point) not in table.now()
 
 
 @requires_root
