@@ -24,20 +24,6 @@ def keep_memory_flat():
         pass  # not glibc: nothing to tune
 
 
-def give_back_freed_memory():
-    """Return the free pages of the C heap to the system (glibc's ``malloc_trim(0)``); no-op elsewhere.
-
-    Starting a long-lived process (imports, reading and checking the configuration, connecting) frees
-    far more than it keeps, and glibc holds on to the freed pages; the alerts process, whose
-    resident size is its whole cost, gives them back once it has settled (about 0.8 MB measured).
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to give back this way
-
-
 SMALL_MACHINE = 1024 ** 3  # below this much RAM: 720p renders by default, ffmpeg's lean settings
 MEMINFO_ENV = "TIMELAPSE_MEMINFO"  # another meminfo file to read (bench and tests simulate a 512 MB Pi)
 

@@ -20,7 +20,6 @@ from timelapse.alerts.snapshot import Collector
 from timelapse.alerts.store import Store
 from timelapse.errors import EXIT_FAILURE, TimelapseError
 from timelapse.logsetup import setup_logging
-from timelapse.memory import give_back_freed_memory
 from timelapse.signals import StopAndReload
 
 log = logging.getLogger(__name__)
@@ -126,12 +125,8 @@ class Watcher(StopAndReload):
     def _watch(self):
         engine = Engine(self.store)
         collector = Collector(self.settings)
-        settled = False
         while not (self.stop_requested or self.reload_requested):
             self.check(engine, collector)
-            if not settled:  # started (or reloaded), connected and checked once: what was freed goes back
-                give_back_freed_memory()
-                settled = True
             self.wake.wait(self.period)
             self.wake.clear()
 
