@@ -1,3 +1,3 @@
 """timelapse: a Debian-packaged timelapse camera appliance."""
 
-__version__ = "0.4.0"
+__version__ = "0.4.1"
