@@ -172,21 +172,23 @@ class Picamera2:
     # -- the event loop -------------------------------------------------------------------
 
     def _event_loop(self):
-        next_frame = time.monotonic() + self.frame_interval
+        # The sensor's schedule in whole nanoseconds, as libcamera counts it: in float seconds a
+        # 300 ms frame can come out 299_999_999 ns long.
+        next_frame = time.monotonic_ns() + round(self.frame_interval * 1e9)
         while self.started:
             arriving = Picamera2.frames_arrive
-            self._wake.wait(max(0.0, next_frame - time.monotonic()) if arriving else 0.05)
+            self._wake.wait(max(0.0, (next_frame - time.monotonic_ns()) / 1e9) if arriving else 0.05)
             self._wake.clear()
             with self._lock:
                 # Looked at again under the lock: a test that stops the frames and then takes
                 # the last one away (stall()) must not see one more land after that on a busy machine.
-                if arriving and Picamera2.frames_arrive and time.monotonic() >= next_frame:
+                if arriving and Picamera2.frames_arrive and time.monotonic_ns() >= next_frame:
                     self._state.update(self._in_flight.pop(0))
                     # libcamera's SensorTimestamp: when the frame's exposure began, on the sensor's own
                     # schedule (a busy machine delays delivery, never the sensor)
-                    self._sensor_timestamp_ns = int((next_frame - self._exposure(self._state)[0] / 1e6) * 1e9)
+                    self._sensor_timestamp_ns = next_frame - self._exposure(self._state)[0] * 1000
                     upcoming = {**self._state, **(self._in_flight[0] if self._in_flight else {})}
-                    next_frame += max(self.frame_interval, self._exposure(upcoming)[0] / 1e6)
+                    next_frame += max(round(self.frame_interval * 1e9), self._exposure(upcoming)[0] * 1000)
                     self._completed = [dict(self._state)]  # queue=True: the newest frame is kept
                     request, self._pending = self._pending, {}
                     try:
